@@ -1,0 +1,1 @@
+"""admin_web layer (see ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""channels layer (see ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""Tamper-evident audit log: every staff action and money movement, hash-chained per organization."""

@@ -1,0 +1,9 @@
+"""Imports every model module so Base.metadata is complete (Alembic, tests). Add new model modules here."""
+
+from core.audit import models as audit_models
+from core.identity import models as identity_models
+from core.members import models as member_models
+from core.ops import models as ops_models
+from core.organizations import models as organization_models
+
+MODEL_MODULES = (organization_models, member_models, identity_models, audit_models, ops_models)

@@ -1,0 +1,1 @@
+"""Who is acting: staff users and roles, member one-time codes and sessions."""

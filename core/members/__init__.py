@@ -1,0 +1,1 @@
+"""Members, groups (ibimina) and who belongs to which group in which role."""

@@ -1,0 +1,1 @@
+"""Operational records: worker heartbeats and other signs of life the readiness check reads."""

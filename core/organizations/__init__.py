@@ -1,0 +1,1 @@
+"""SACCOs and MFIs (the tenants) and their optional geography."""

@@ -1,0 +1,1 @@
+"""dialogs layer (see ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""mobile layer (see ARCHITECTURE.md)."""

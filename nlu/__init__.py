@@ -1,0 +1,1 @@
+"""nlu layer (see ARCHITECTURE.md)."""

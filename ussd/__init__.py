@@ -1,0 +1,1 @@
+"""ussd layer (see ARCHITECTURE.md)."""
