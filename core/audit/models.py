@@ -14,7 +14,7 @@ from core.db.base import Base, IdMixin
 
 class AuditEvent(IdMixin, Base):
     __tablename__ = "audit_log"
-    __table_args__ = (Index(None, "organization_id", "id"),)
+    __table_args__ = (Index(None, "organization_id", "seq", unique=True),)
 
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())

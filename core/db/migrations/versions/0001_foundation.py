@@ -63,7 +63,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_audit_log_organization_id_organizations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
     )
-    op.create_index(op.f('ix_audit_log_organization_id_id'), 'audit_log', ['organization_id', 'id'], unique=False)
+    op.create_index(op.f('ix_audit_log_organization_id_seq'), 'audit_log', ['organization_id', 'seq'], unique=True)
     op.create_table('locations',
     sa.Column('level', sa.String(length=16), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
@@ -180,7 +180,7 @@ def downgrade() -> None:
     op.drop_table('members')
     op.drop_index(op.f('ix_locations_organization_id'), table_name='locations')
     op.drop_table('locations')
-    op.drop_index(op.f('ix_audit_log_organization_id_id'), table_name='audit_log')
+    op.drop_index(op.f('ix_audit_log_organization_id_seq'), table_name='audit_log')
     op.drop_table('audit_log')
     op.drop_table('worker_heartbeats')
     op.drop_table('organizations')

@@ -1,0 +1,32 @@
+"""The aiohttp application factory: one app for webhooks, the console and the member API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+
+from bot import health
+from bot.jobs import JobDispatcher
+from bot.keys import JOBS, RUNTIME
+from bot.middleware import error_middleware, request_id_middleware, security_headers_middleware
+from bot.runtime import Runtime
+
+
+def create_app(runtime: Runtime, *, celery: Any | None = None) -> web.Application:
+    """Build the app around an opened Runtime; the caller owns the runtime's lifetime."""
+    app = web.Application(
+        middlewares=[request_id_middleware, security_headers_middleware, error_middleware],
+        client_max_size=2 * 1024 * 1024,
+    )
+    app[RUNTIME] = runtime
+    app[JOBS] = JobDispatcher(runtime, celery)
+    app.cleanup_ctx.append(_drain_jobs)
+    health.setup(app)
+    return app
+
+
+async def _drain_jobs(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[JOBS].drain()

@@ -1,0 +1,27 @@
+"""The `ibimina` command: one click group; each concern's subcommands live in their own module here."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli import check, database, server, workers
+from core.settings import load_settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Ibimina: savings groups and SACCOs on WhatsApp, USSD, SMS and Telegram."""
+    ctx.obj = load_settings()
+
+
+# Explicit registry, in the order `--help` lists them.
+for command in (
+    server.serve,
+    database.migrate,
+    database.demo,
+    workers.worker,
+    workers.beat,
+    check.check,
+):
+    main.add_command(command)

@@ -1,0 +1,1 @@
+"""Demo data: two SACCOs with groups, members, officers and staff, for the first run and for scripts."""

@@ -1,0 +1,144 @@
+"""Load the demo (idempotent: a second run finds what exists and creates nothing) and describe it as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.audit.service import Actor
+from core.db.database import Database
+from core.demo.spec import ORGANIZATIONS, PLATFORM_ADMIN, DemoOrganization, DemoStaff
+from core.identity.models import StaffUser
+from core.identity.staff import create_staff_user
+from core.members.models import Group
+from core.members.service import add_to_group, create_group, create_member, groups_of_member, members_by_phone
+from core.organizations.models import Organization
+from core.organizations.service import create_organization, find_organization
+
+DEMO_ACTOR = Actor.system("demo")
+
+
+async def seed_demo(db: Database) -> dict[str, Any]:
+    """Create whatever part of the demo is missing, then return its description."""
+    async with db.system() as session:
+        for spec in ORGANIZATIONS:
+            if await find_organization(session, spec.slug) is None:
+                await _create_organization(session, spec)
+        await _ensure_staff(session, None, PLATFORM_ADMIN)
+    return await describe_demo(db)
+
+
+async def _create_organization(session: AsyncSession, spec: DemoOrganization) -> None:
+    org = await create_organization(
+        session, slug=spec.slug, name=spec.name, actor=DEMO_ACTOR, momo_merchant_code=spec.momo_merchant_code
+    )
+    groups: dict[str, Group] = {}
+    for g in spec.groups:
+        groups[g.code] = await create_group(
+            session,
+            organization_id=org.id,
+            code=g.code,
+            name=g.name,
+            contribution_amount=g.contribution_amount,
+            contribution_frequency=g.frequency,
+            meeting_day=g.meeting_day,
+            actor=DEMO_ACTOR,
+        )
+    for m in spec.members:
+        member = await create_member(
+            session,
+            organization_id=org.id,
+            phone=m.phone,
+            first_name=m.first_name,
+            last_name=m.last_name,
+            language=m.language,
+            national_id=m.national_id,
+            actor=DEMO_ACTOR,
+        )
+        for code, role in m.groups:
+            await add_to_group(session, member=member, group=groups[code], role=role, actor=DEMO_ACTOR)
+    for s in spec.staff:
+        await _ensure_staff(session, org.id, s)
+
+
+async def _ensure_staff(session: AsyncSession, organization_id: int | None, spec: DemoStaff) -> None:
+    exists = await session.execute(select(StaffUser.id).where(StaffUser.email == spec.email))
+    if exists.first() is None:
+        await create_staff_user(
+            session,
+            organization_id=organization_id,
+            email=spec.email,
+            full_name=spec.full_name,
+            password=spec.password,
+            role=spec.role,
+            actor=DEMO_ACTOR,
+        )
+
+
+async def describe_demo(db: Database) -> dict[str, Any]:
+    """Organizations, groups, members (phones, memberships) and staff logins, for scripts and tests."""
+    passwords = {s.email: s.password for o in ORGANIZATIONS for s in o.staff}
+    passwords[PLATFORM_ADMIN.email] = PLATFORM_ADMIN.password
+    out: dict[str, Any] = {"organizations": [], "members": [], "staff": []}
+    async with db.system() as session:
+        slugs = [o.slug for o in ORGANIZATIONS]
+        orgs = (await session.execute(select(Organization).where(Organization.slug.in_(slugs)))).scalars()
+        by_id: dict[int, Organization] = {o.id: o for o in orgs}
+        for org in sorted(by_id.values(), key=lambda o: slugs.index(o.slug)):
+            groups = (
+                await session.execute(select(Group).where(Group.organization_id == org.id).order_by(Group.code))
+            ).scalars()
+            out["organizations"].append(
+                {
+                    "id": org.id,
+                    "slug": org.slug,
+                    "name": org.name,
+                    "currency": org.currency,
+                    "momo_merchant_code": org.momo_merchant_code,
+                    "groups": [
+                        {
+                            "id": g.id,
+                            "code": g.code,
+                            "name": g.name,
+                            "contribution_amount": g.contribution_amount,
+                            "contribution_frequency": g.contribution_frequency,
+                        }
+                        for g in groups
+                    ],
+                }
+            )
+        for spec in ORGANIZATIONS:
+            for m in spec.members:
+                for member in await members_by_phone(session, m.phone):
+                    if member.organization_id not in by_id:
+                        continue
+                    out["members"].append(
+                        {
+                            "id": member.id,
+                            "organization": by_id[member.organization_id].slug,
+                            "phone": member.phone,
+                            "name": member.full_name,
+                            "language": member.language,
+                            "groups": [
+                                {"group_id": g.id, "code": g.code, "role": ms.role}
+                                for g, ms in await groups_of_member(session, member.id)
+                            ],
+                        }
+                    )
+        staff = (await session.execute(select(StaffUser).order_by(StaffUser.id))).scalars()
+        for user in staff:
+            if user.email not in passwords:
+                continue
+            org_slug = by_id[user.organization_id].slug if user.organization_id in by_id else None
+            out["staff"].append(
+                {
+                    "email": user.email,
+                    "password": passwords[user.email],
+                    "role": user.role,
+                    "organization": org_slug,
+                    "totp_secret": user.totp_secret,
+                }
+            )
+    return out

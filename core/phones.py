@@ -1,0 +1,33 @@
+"""Phone numbers in E.164, as members and providers write them (07..., 2507..., +2507..., 7...)."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+from core.errors import InvalidInput
+
+DEFAULT_REGION = "RW"
+
+
+def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
+    """Return the E.164 form (+250788123456) or raise InvalidInput with a reason a person understands."""
+    text = raw.strip()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if not text.startswith("+") and digits.startswith("250") and len(digits) == 12:
+        text = "+" + digits  # providers send 2507XXXXXXXX without the plus
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidInput(f"not a phone number: {raw!r}") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidInput(f"not a valid phone number: {raw!r}")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def try_normalise_phone(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
+    if not raw:
+        return None
+    try:
+        return normalise_phone(raw, region)
+    except InvalidInput:
+        return None
