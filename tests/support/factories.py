@@ -1,0 +1,66 @@
+"""Small builders for test data; each call makes uniquely named rows so tests share one database safely."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+from core.audit.service import Actor
+from core.db.database import Database
+from core.members.models import Group, Member, MembershipRole
+from core.members.service import add_to_group, create_group, create_member
+from core.organizations.models import Organization
+from core.organizations.service import create_organization
+
+TEST_ACTOR = Actor.system("tests")
+_seq = itertools.count(1)
+_rng = random.Random(20261123)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{next(_seq)}-{_rng.randrange(16**6):06x}"
+
+
+def new_phone() -> str:
+    """A valid Rwandan MTN mobile number unlikely to clash within a test session."""
+    return f"+25078{_rng.randrange(10**7):07d}"
+
+
+async def make_organization(db: Database, **kw: object) -> Organization:
+    async with db.system() as s:
+        return await create_organization(
+            s, slug=str(kw.pop("slug", unique("org"))), name=str(kw.pop("name", "Test SACCO")), actor=TEST_ACTOR, **kw  # type: ignore[arg-type]
+        )
+
+
+async def make_group(db: Database, org: Organization, *, contribution_amount: int = 2000, **kw: object) -> Group:
+    async with db.tenant(org.id) as s:
+        return await create_group(
+            s,
+            organization_id=org.id,
+            code=str(kw.pop("code", unique("G"))),
+            name=str(kw.pop("name", "Test group")),
+            contribution_amount=contribution_amount,
+            contribution_frequency=str(kw.pop("contribution_frequency", "weekly")),
+            meeting_day=2,
+            actor=TEST_ACTOR,
+        )
+
+
+async def make_member(
+    db: Database, org: Organization, group: Group | None = None, *, phone: str | None = None, language: str = "en",
+    role: MembershipRole = MembershipRole.MEMBER,
+) -> Member:
+    async with db.tenant(org.id) as s:
+        member = await create_member(
+            s,
+            organization_id=org.id,
+            phone=phone or new_phone(),
+            first_name="Test",
+            last_name=unique("Member"),
+            language=language,
+            actor=TEST_ACTOR,
+        )
+        if group is not None:
+            await add_to_group(s, member=member, group=group, role=role, actor=TEST_ACTOR)
+        return member
