@@ -1,0 +1,1 @@
+"""Payments: member payment codes and mobile-money SMS parsing (pure logic, no IO)."""
