@@ -26,10 +26,12 @@ def make_celery(settings: Settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        task_default_queue="ibimina",
+        task_default_queue=settings.celery_queue,
         broker_connection_retry_on_startup=True,
         timezone="Africa/Kigali",
-        beat_schedule={"heartbeat": {"task": "ops.heartbeat", "schedule": 60.0, "kwargs": {"source": "beat"}}},
+        beat_schedule={
+            "heartbeat": {"task": "ops.heartbeat", "schedule": 60.0, "kwargs": {"source": "beat"}}
+        },
     )
     for name in JOBS:
         app.task(name=name, bind=False, acks_late=True)(_task_body(name))

@@ -21,7 +21,11 @@ async def readiness(rt: Any) -> tuple[bool, dict[str, Any]]:
     try:
         await asyncio.wait_for(rt.db.ping(), 3)
         # Migrations only change with a deploy: check them until they are found complete once.
-        pending = [] if rt.extras.get("migrations_ok") else await asyncio.wait_for(pending_revisions(rt.owner_url), 5)
+        pending = (
+            []
+            if rt.extras.get("migrations_ok")
+            else await asyncio.wait_for(pending_revisions(rt.owner_url), 5)
+        )
         rt.extras["migrations_ok"] = not pending
         checks["database"] = "ok" if not pending else f"migrations pending: {', '.join(pending)}"
     except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
@@ -50,7 +54,9 @@ def _broker_check(url: str) -> str:
 
 async def readyz(request: web.Request) -> web.Response:
     ready, checks = await readiness(request.app[RUNTIME])
-    return web.json_response({"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503)
+    return web.json_response(
+        {"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503
+    )
 
 
 def setup(app: web.Application) -> None:

@@ -12,7 +12,7 @@ from core.errors import DomainError
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-REQUEST_ID = "request_id"
+REQUEST_ID = web.RequestKey("request_id", str)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -41,7 +41,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return web.json_response({"error": exc.code, "detail": exc.message}, status=exc.http_status)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return web.json_response({"error": "internal_error", "request_id": request.get(REQUEST_ID)}, status=500)
+        return web.json_response(
+            {"error": "internal_error", "request_id": request.get(REQUEST_ID, "")}, status=500
+        )
 
 
 @web.middleware

@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.db.urls import normalise_database_url
 
-DEV_SECRET_PREFIX = "dev-insecure-"
+DEV_SECRET_PREFIX = "dev-insecure-"  # noqa: S105 - a marker, not a secret
 
 
 class Environment(StrEnum):
@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, alias="DATABASE_POOL_SIZE")
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
     celery_broker_url: str | None = Field(default=None, alias="CELERY_BROKER_URL")
+    celery_queue: str = Field(default="ibimina", alias="CELERY_QUEUE")
 
     # Secrets. Development defaults carry DEV_SECRET_PREFIX so production refuses them.
     secret_key: SecretStr = Field(default=SecretStr(DEV_SECRET_PREFIX + "secret-key"), alias="SECRET_KEY")

@@ -34,7 +34,9 @@ def serve(settings: Settings, host: str, port: int, load_demo: bool, migrate: bo
         raise click.ClickException("refusing to start in production:\n  - " + "\n  - ".join(problems))
     setup_logging()
     init_sentry(settings)
-    asyncio.run(_serve(settings, host, port, load_demo, settings.database_url is None if migrate is None else migrate))
+    asyncio.run(
+        _serve(settings, host, port, load_demo, settings.database_url is None if migrate is None else migrate)
+    )
 
 
 async def _serve(settings: Settings, host: str, port: int, load_demo: bool, migrate: bool) -> None:

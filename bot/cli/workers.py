@@ -17,7 +17,9 @@ def _require_broker(settings: Settings) -> None:
 @click.command()
 @click.option("--concurrency", "-c", default=2, show_default=True, type=int)
 @click.option("--loglevel", default="INFO", show_default=True)
-@click.option("--pool", default="prefork", show_default=True, type=click.Choice(["prefork", "solo", "threads"]))
+@click.option(
+    "--pool", default="prefork", show_default=True, type=click.Choice(["prefork", "solo", "threads"])
+)
 @click.pass_obj
 def worker(settings: Settings, concurrency: int, loglevel: str, pool: str) -> None:
     """Run a Celery worker (outbound messages, reconciliation, reports)."""
@@ -26,7 +28,14 @@ def worker(settings: Settings, concurrency: int, loglevel: str, pool: str) -> No
 
     app = configure(settings)
     app.worker_main(
-        ["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}", f"--pool={pool}", "-Q", "ibimina"]
+        [
+            "worker",
+            f"--concurrency={concurrency}",
+            f"--loglevel={loglevel}",
+            f"--pool={pool}",
+            "-Q",
+            settings.celery_queue,
+        ]
     )
 
 

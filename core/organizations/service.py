@@ -54,4 +54,6 @@ async def find_organization(session: AsyncSession, slug_or_id: str | int) -> Org
     """By slug or numeric id; None when absent or outside the session's scope."""
     if isinstance(slug_or_id, int) or str(slug_or_id).isdigit():
         return await session.get(Organization, int(slug_or_id))
-    return (await session.execute(select(Organization).where(Organization.slug == slug_or_id))).scalar_one_or_none()
+    return (
+        await session.execute(select(Organization).where(Organization.slug == slug_or_id))
+    ).scalar_one_or_none()

@@ -29,11 +29,17 @@ def new_phone() -> str:
 async def make_organization(db: Database, **kw: object) -> Organization:
     async with db.system() as s:
         return await create_organization(
-            s, slug=str(kw.pop("slug", unique("org"))), name=str(kw.pop("name", "Test SACCO")), actor=TEST_ACTOR, **kw  # type: ignore[arg-type]
+            s,
+            slug=str(kw.pop("slug", unique("org"))),
+            name=str(kw.pop("name", "Test SACCO")),
+            actor=TEST_ACTOR,
+            **kw,  # type: ignore[arg-type]
         )
 
 
-async def make_group(db: Database, org: Organization, *, contribution_amount: int = 2000, **kw: object) -> Group:
+async def make_group(
+    db: Database, org: Organization, *, contribution_amount: int = 2000, **kw: object
+) -> Group:
     async with db.tenant(org.id) as s:
         return await create_group(
             s,
@@ -48,7 +54,12 @@ async def make_group(db: Database, org: Organization, *, contribution_amount: in
 
 
 async def make_member(
-    db: Database, org: Organization, group: Group | None = None, *, phone: str | None = None, language: str = "en",
+    db: Database,
+    org: Organization,
+    group: Group | None = None,
+    *,
+    phone: str | None = None,
+    language: str = "en",
     role: MembershipRole = MembershipRole.MEMBER,
 ) -> Member:
     async with db.tenant(org.id) as s:

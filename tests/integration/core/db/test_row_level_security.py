@@ -21,7 +21,9 @@ async def test_scope_a_reads_none_of_b_with_raw_sql(db: Database) -> None:
             col = "id" if table == "organizations" else "organization_id"
             orgs = set((await s.execute(text(f"SELECT DISTINCT {col} FROM {table}"))).scalars())
             assert orgs == {a.id}, f"{table} leaks {orgs - {a.id}} into organization {a.id}'s scope"
-        assert (await s.execute(text("SELECT count(*) FROM members WHERE organization_id = :b"), {"b": b.id})).scalar() == 0
+        assert (
+            await s.execute(text("SELECT count(*) FROM members WHERE organization_id = :b"), {"b": b.id})
+        ).scalar() == 0
 
 
 async def test_no_scope_sees_nothing(db: Database) -> None:
@@ -44,8 +46,10 @@ async def test_cannot_write_a_row_into_another_organization(db: Database) -> Non
     with pytest.raises(DBAPIError, match="row-level security"):
         async with db.tenant(a.id) as s:
             await s.execute(
-                text("INSERT INTO members (organization_id, phone, first_name, last_name, language, status) "
-                     "VALUES (:b, '+250788999999', 'X', 'Y', 'rw', 'active')"),
+                text(
+                    "INSERT INTO members (organization_id, phone, first_name, last_name, language, status) "
+                    "VALUES (:b, '+250788999999', 'X', 'Y', 'rw', 'active')"
+                ),
                 {"b": b.id},
             )
     async with db.tenant(a.id) as s:
@@ -55,7 +59,11 @@ async def test_cannot_write_a_row_into_another_organization(db: Database) -> Non
 
 async def test_app_role_is_neither_owner_nor_superuser(db: Database) -> None:
     async with db.system() as s:
-        row = (await s.execute(text(
-            "SELECT current_user, r.rolsuper, r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user"
-        ))).one()
+        row = (
+            await s.execute(
+                text(
+                    "SELECT current_user, r.rolsuper, r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user"
+                )
+            )
+        ).one()
     assert row == ("ibimina_app", False, False)

@@ -1,0 +1,13 @@
+"""libpq DSNs for tools, from our asyncpg URLs."""
+
+from urllib.parse import parse_qs, urlsplit
+
+from core.db.urls import libpq_dsn, normalise_database_url
+
+
+def test_round_trip_to_a_libpq_dsn_keeps_socket_hosts() -> None:
+    url = normalise_database_url("postgresql://postgres:@/ibimina?host=/tmp/sock")
+    assert url.startswith("postgresql+asyncpg://")
+    dsn = urlsplit(libpq_dsn(url))
+    assert (dsn.scheme, dsn.path) == ("postgresql", "/ibimina")
+    assert parse_qs(dsn.query) == {"host": ["/tmp/sock"]}
