@@ -5,5 +5,13 @@ from core.identity import models as identity_models
 from core.members import models as member_models
 from core.ops import models as ops_models
 from core.organizations import models as organization_models
+from core.payments import models as payment_models
 
-MODEL_MODULES = (organization_models, member_models, identity_models, audit_models, ops_models)
+MODEL_MODULES = (
+    organization_models,
+    member_models,
+    identity_models,
+    audit_models,
+    ops_models,
+    payment_models,
+)

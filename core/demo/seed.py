@@ -15,6 +15,7 @@ from core.identity.staff import create_staff_user
 from core.members.models import Group
 from core.members.service import add_to_group, create_group, create_member, groups_of_member, members_by_phone
 from core.organizations.models import Organization
+from core.payments.member_codes import codes_for_member
 from core.organizations.service import create_organization, find_organization
 
 DEMO_ACTOR = Actor.system("demo")
@@ -116,6 +117,10 @@ async def describe_demo(db: Database) -> dict[str, Any]:
                 for member in await members_by_phone(session, m.phone):
                     if member.organization_id not in by_id:
                         continue
+                    codes = {
+                        c.group_id: c
+                        for c in await codes_for_member(session, member.organization_id, member.id)
+                    }
                     out["members"].append(
                         {
                             "id": member.id,
@@ -124,7 +129,13 @@ async def describe_demo(db: Database) -> dict[str, Any]:
                             "name": member.full_name,
                             "language": member.language,
                             "groups": [
-                                {"group_id": g.id, "code": g.code, "role": ms.role}
+                                {
+                                    "group_id": g.id,
+                                    "group_code": g.code,
+                                    "role": ms.role,
+                                    "payment_code": codes[g.id].code if g.id in codes else None,
+                                    "dial_string": codes[g.id].dial_string if g.id in codes else None,
+                                }
                                 for g, ms in await groups_of_member(session, member.id)
                             ],
                         }

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.audit.service import Actor, record
 from core.errors import Conflict, InvalidInput
 from core.members.models import Group, GroupMembership, Member, MembershipRole
+from core.payments.member_codes import assign_code
 from core.phones import normalise_phone
 
 LANGUAGES = ("rw", "en", "fr")
@@ -116,6 +117,7 @@ async def add_to_group(
     )
     session.add(membership)
     await session.flush()
+    await assign_code(session, organization_id=group.organization_id, member_id=member.id, group_id=group.id)
     await record(
         session,
         organization_id=group.organization_id,
