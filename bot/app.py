@@ -8,10 +8,12 @@ from typing import Any
 from aiohttp import web
 
 from bot import health
+from bot.jobs import JOBS as JOB_REGISTRY
 from bot.jobs import JobDispatcher
 from bot.keys import JOBS, RUNTIME
 from bot.middleware import error_middleware, request_id_middleware, security_headers_middleware
 from bot.runtime import Runtime
+from channels import sms_forwarder
 
 
 def create_app(runtime: Runtime, *, celery: Any | None = None) -> web.Application:
@@ -24,7 +26,19 @@ def create_app(runtime: Runtime, *, celery: Any | None = None) -> web.Applicatio
     app[JOBS] = JobDispatcher(runtime, celery)
     app.cleanup_ctx.append(_drain_jobs)
     health.setup(app)
+    sms_forwarder.setup(
+        app,
+        db=runtime.db,
+        secret_key=runtime.settings.secret_key.get_secret_value(),
+        after_store=lambda org_id, sms_ids: _reconcile_later(app, org_id, sms_ids),
+    )
     return app
+
+
+def _reconcile_later(app: web.Application, organization_id: int, sms_ids: list[int]) -> None:
+    """Stored SMS are reconciled after the forwarder has its answer (a job; in-process without a broker)."""
+    if "payments.reconcile" in JOB_REGISTRY:
+        app[JOBS].submit("payments.reconcile", organization_id=organization_id, sms_ids=sms_ids)
 
 
 async def _drain_jobs(app: web.Application) -> AsyncIterator[None]:

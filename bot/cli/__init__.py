@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import check, database, server, workers
+from bot.cli import check, database, payments, server, workers
 from core.settings import load_settings
 
 
@@ -23,5 +23,7 @@ for command in (
     workers.worker,
     workers.beat,
     check.check,
+    payments.device,
+    payments.import_sms,
 ):
     main.add_command(command)
