@@ -24,8 +24,8 @@ from core.payments.sms.types import Draft, SmsKind
 __all__ = ["parse_airtel"]
 
 # Airtel's own ids (two letters, yymmdd.hhmm, a letter and digits) or a plain long number.
-_ID = r"(?:[A-Z]{2}\d{6}\.\d{4}\.[A-Z0-9]{2,8}|\d{6,20})"
-_ID_LABEL = r"(?:txn\.?\s?id|tid|trans\.?\s?id|transaction\sid)"
+_ID = r"(?:[A-Z]{2}\d{6}\.\d{4}\.[A-Z]\d{3,7}|\d{6,20})"
+_ID_LABEL = r"(?:txn\s?\.?\s?id|tid|trans\s?\.?\s?id|transaction\sid)"
 
 # "*151*Txn ID {id}*R " or "*165* TID {id}*S* ": a type tag carrying the id.
 _PREFIX = re.compile(rf"\*?\d{{2,3}}\*\s?(?:{_ID_LABEL}\s?:?\s?(?P<tid>[A-Z0-9.]+?))?\s?\*[sr]\*?\s?", FLAGS)
@@ -52,7 +52,8 @@ _TABLE = FieldTable(
 )
 
 _AMOUNT = rf"(?P<amount>{MONEY})"
-_TAG_ID = rf"(?:{_ID_LABEL}\s?:?\s?(?P<tid>{_ID})\.?\s?)?"
+_DOT = r"\s?\.?\s?"  # "SENT.TID", "RECEIVED. TID", "RECEIVED . TID"
+_TAG_ID = rf"(?:{_ID_LABEL}\s?:?\s?(?P<tid>{_ID}){_DOT})?"
 # "727937980 niyoyandinze felix" or "732561240, ARIANE ISHIMWE": Airtel puts the sender's phone first.
 _FROM = r"(?:(?P<phone>\+?\d{9,12}),?\s?)?(?P<name>[^.,\d]*?)"  # names hold no digits: "from X on 02-10-2026" is a bank's
 _PARTY_END = r"\s?(?=[.,]|\bcharges?\b|\bfee\b|\bwith\b|$)"
@@ -81,7 +82,7 @@ _HEADS = (
         "received",
         "airtel.received",
         SmsKind.RECEIVED,
-        rf"received\.?\s?{_TAG_ID}{_AMOUNT}\sfrom\s{_FROM}{_PARTY_END}",
+        rf"received{_DOT}{_TAG_ID}{_AMOUNT}\sfrom\s{_FROM}{_PARTY_END}",
     ),
     _head(
         "sent to",
@@ -99,13 +100,13 @@ _HEADS = (
         "sent",
         "airtel.sent",
         SmsKind.TRANSFER,
-        rf"sent\.?\s?{_TAG_ID}{_AMOUNT}\sto\s(?P<party>[^.,]*?){_PARTY_END}",
+        rf"sent{_DOT}{_TAG_ID}{_AMOUNT}\sto\s(?P<party>[^.,]*?){_PARTY_END}",
     ),
     _head(
         "paid",
         "airtel.paid",
         SmsKind.PAYMENT,
-        rf"paid\.?\s?{_TAG_ID}{_AMOUNT}(?:\sto\s(?P<party>[^.,]*?))?{_PARTY_END}",
+        rf"paid{_DOT}{_TAG_ID}{_AMOUNT}(?:\sto\s(?P<party>[^.,]*?))?{_PARTY_END}",
     ),
     _head(
         "till number",
@@ -117,16 +118,16 @@ _HEADS = (
         "cash deposit",
         "airtel.cash_deposit",
         SmsKind.DEPOSIT,
-        rf"cash\sdeposit\.?\s?{_TAG_ID}(?:of\s)?{_AMOUNT}(?:\sfrom\s(?P<party>[^.,]*?))?{_PARTY_END}",
+        rf"cash\sdeposit{_DOT}{_TAG_ID}(?:of\s)?{_AMOUNT}(?:\sfrom\s(?P<party>[^.,]*?))?{_PARTY_END}",
     ),
     _head(
-        "withdrawn", "airtel.withdrawn", SmsKind.WITHDRAWAL, rf"withdrawn\.?\s?{_TAG_ID}{_AMOUNT}{_PARTY_END}"
+        "withdrawn", "airtel.withdrawn", SmsKind.WITHDRAWAL, rf"withdrawn{_DOT}{_TAG_ID}{_AMOUNT}{_PARTY_END}"
     ),
     _head(
         "transaction failed",
         "airtel.failed",
         SmsKind.FAILED,
-        rf"transaction\sfailed\.?\s?{_TAG_ID}(?:{_AMOUNT})?(?:\sto\s(?P<party>[^.,]*?))?{_PARTY_END}",
+        rf"transaction\sfailed{_DOT}{_TAG_ID}(?:{_AMOUNT})?(?:\sto\s(?P<party>[^.,]*?))?{_PARTY_END}",
     ),
 )
 
