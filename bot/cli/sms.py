@@ -1,4 +1,4 @@
-"""`ibimina sms parse`: staff check SMS by hand; reads bodies from stdin, prints one JSON object per message."""
+"""`ibimina sms parse`: staff check SMS by hand; bodies in on stdin, one JSON object out per message."""
 
 from __future__ import annotations
 

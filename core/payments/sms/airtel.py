@@ -1,4 +1,4 @@
-"""Airtel Money Rwanda confirmation SMS: currency before the amount, 9-digit phones, ids like CI260629.0959.B00815."""
+"""Airtel Money Rwanda SMS: currency first ("RWF 500"), 9-digit phones, ids like CI260629.0959.B00815."""
 
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ _AMOUNT = rf"(?P<amount>{MONEY})"
 _DOT = r"\s?\.?\s?"  # "SENT.TID", "RECEIVED. TID", "RECEIVED . TID"
 _TAG_ID = rf"(?:{_ID_LABEL}\s?:?\s?(?P<tid>{_ID}){_DOT})?"
 # "727937980 niyoyandinze felix" or "732561240, ARIANE ISHIMWE": Airtel puts the sender's phone first.
-_FROM = r"(?:(?P<phone>\+?\d{9,12}),?\s?)?(?P<name>[^.,\d]*?)"  # names hold no digits: "from X on 02-10-2026" is a bank's
+# Names hold no digits, so a bank's "from JOHN DOE on 02-10-2026." is not read as an Airtel receipt.
+_FROM = r"(?:(?P<phone>\+?\d{9,12}),?\s?)?(?P<name>[^.,\d]*?)"
 _PARTY_END = r"\s?(?=[.,]|\bcharges?\b|\bfee\b|\bwith\b|$)"
 
 
@@ -138,7 +139,7 @@ def _is_phone(token: str) -> bool:
 
 
 def _party(raw: str | None) -> tuple[str | None, str | None, str | None]:
-    """Name, phone and merchant code from "732561240, ARIANE ISHIMWE", "JEAN BOSCO 0732561240", "SHOP 300770"."""
+    """Name, phone and merchant code: "732561240, ARIANE ISHIMWE", "JEAN BOSCO 0732561240", "SHOP 300770"."""
     text = clean_name(raw)
     if text is None:
         return None, None, None

@@ -159,7 +159,7 @@ def clean_name(raw: str | None) -> str | None:
 
 
 def split_merchant_code(name: str | None) -> tuple[str | None, str | None]:
-    """ "KMLVIO SHOP 093011" -> ("KMLVIO SHOP", "093011"): MoMo writes the 5-7 digit merchant code unlabelled."""
+    """ "KMLVIO SHOP 093011" -> ("KMLVIO SHOP", "093011"): MoMo writes the 5-7 digit code unlabelled."""
     if name is None:
         return None, None
     head, _, tail = name.rpartition(" ")

@@ -38,7 +38,8 @@ _BUNDLE = re.compile(r"umaze\skugura|bundle\spurchase", FLAGS)
 _REGISTERED = re.compile(r"registered\sfor\sa\smobile\smoney\saccount", FLAGS)
 _MPESA = re.compile(r"m-?pesa|\bksh\s?\d", FLAGS)
 _BANK = re.compile(
-    r"^(?:bk|bpr|i&m|equity|kcb|cogebank|access|gt\s?bank|ecobank)\b.*\b(?:bank|account|a/c)\b|\bhas\sbeen\s(?:debited|credited)\b",
+    r"^(?:bk|bpr|i&m|equity|kcb|cogebank|access|gt\s?bank|ecobank)\b.*\b(?:bank|account|a/c)\b"
+    r"|\bhas\sbeen\s(?:debited|credited)\b",
     FLAGS,
 )
 

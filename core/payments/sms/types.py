@@ -34,7 +34,7 @@ class SmsProvider(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ParsedSms:
-    """One confirmation SMS read into fields; ``parsed`` is False (and ``error`` says why) when no template fits.
+    """One confirmation SMS read into fields; ``parsed`` is False, ``error`` says why, when no template fits.
 
     Amounts, balance and fee are whole RWF. ``occurred_at`` is aware, in Kigali time; it is the SMS's
     received time when the text carries none. ``template`` names the template family that matched.

@@ -178,7 +178,10 @@ RECEIVED = "You have received 100 RWF from A B (*********001) . Balance:100 RWF.
     ],
 )
 def test_received_at_stands_in_for_missing_timestamp(received_at: Any, iso: str | None) -> None:
-    body = "*151*Txn ID CI260629.0959.B00815*R You have received RWF 500 from 727937980 felix.Your NEW BALANCE is RWF 500. *EN#"
+    body = (
+        "*151*Txn ID CI260629.0959.B00815*R You have received RWF 500 from 727937980 felix."
+        "Your NEW BALANCE is RWF 500. *EN#"
+    )
     parsed = parse_sms(body, received_at=received_at)
     assert parsed.amount == 500
     assert to_json_dict(parsed)["occurred_at"] == iso
@@ -187,8 +190,8 @@ def test_received_at_stands_in_for_missing_timestamp(received_at: Any, iso: str 
 def test_json_dict_has_exactly_the_cli_keys() -> None:
     keys = set(to_json_dict(parse_sms(PAYMENTS[0]["body"])))
     assert keys == {
-        "kind", "amount", "currency", "transaction_id", "counterparty_name", "counterparty_phone", "reference",
-        "occurred_at", "balance", "fee", "provider", "parsed", "template", "error",
+        "kind", "amount", "currency", "transaction_id", "counterparty_name", "counterparty_phone",
+        "reference", "occurred_at", "balance", "fee", "provider", "parsed", "template", "error",
     }  # fmt: skip
 
 
