@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import check, database, payments, server, workers
+from bot.cli import check, database, payments, server, sms, workers
 from core.settings import load_settings
 
 
@@ -25,5 +25,6 @@ for command in (
     check.check,
     payments.device,
     payments.import_sms,
+    sms.sms,
 ):
     main.add_command(command)
