@@ -28,7 +28,10 @@ class FeatureBlock:
 
 @dataclass(frozen=True, slots=True)
 class Scored:
-    """Class probabilities for one text, plus how much of the text the vocabulary knew."""
+    """Class probabilities for one text, plus the share of its 3-5 character n-grams the model knows.
+
+    Gibberish scores near 0 on coverage whatever its probabilities say, so coverage gates confidence.
+    """
 
     probabilities: FloatArray
     coverage: float
@@ -52,7 +55,9 @@ class LinearTextModel:
             grams = ANALYZERS[block.analyzer](normalized)
             counts = Counter(g for g in grams if g in block.vocabulary)
             if position == 0:
-                coverage = sum(counts.values()) / len(grams) if grams else 0.0
+                long_grams = sum(1 for g in grams if len(g) >= 3)
+                known_long = sum(c for g, c in counts.items() if len(g) >= 3)
+                coverage = known_long / long_grams if long_grams else 0.0
             if not counts:
                 continue
             local = [block.vocabulary[g] for g in counts]

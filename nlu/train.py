@@ -21,10 +21,19 @@ LANGUAGE_C = 10.0
 
 @dataclass(frozen=True, slots=True)
 class TrainedModels:
-    """The two compiled models one backend needs."""
+    """What one local backend needs: both models, and the training texts whose intent is certain."""
 
     intent: LinearTextModel
     language: LinearTextModel
+    memory: dict[str, str]  # normalised example -> intent, for examples with one intent only
+
+
+def exact_memory(examples: Sequence[Example]) -> dict[str, str]:
+    """Normalised training texts that map to exactly one intent: "if it is in nlu.yml, it parses"."""
+    seen: dict[str, set[str]] = {}
+    for example in examples:
+        seen.setdefault(normalize(example.text), set()).add(example.intent)
+    return {text: next(iter(intents)) for text, intents in seen.items() if len(intents) == 1 and text}
 
 
 def fit_linear(
@@ -34,6 +43,7 @@ def fit_linear(
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion
+    from threadpoolctl import threadpool_limits
 
     union = FeatureUnion(
         [(name, TfidfVectorizer(analyzer=ANALYZERS[name], sublinear_tf=True)) for name, _ in blocks],
@@ -41,7 +51,8 @@ def fit_linear(
     )
     features = union.fit_transform(list(texts))
     classifier = LogisticRegression(C=c, max_iter=2000)
-    classifier.fit(features, list(labels))
+    with threadpool_limits(limits=1):  # BLAS threads only add overhead on these small sparse problems
+        classifier.fit(features, list(labels))
 
     compiled: list[FeatureBlock] = []
     offset = 0
@@ -75,4 +86,4 @@ def train(examples: Sequence[Example]) -> TrainedModels:
     texts = [normalize(e.text) for e in examples]
     intent = fit_linear(texts, [e.intent for e in examples], INTENT_BLOCKS, INTENT_C)
     language = fit_linear(texts, [e.language for e in examples], LANGUAGE_BLOCKS, LANGUAGE_C)
-    return TrainedModels(intent=intent, language=language)
+    return TrainedModels(intent=intent, language=language, memory=exact_memory(examples))

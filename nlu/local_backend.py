@@ -1,0 +1,61 @@
+"""The in-process backend: commands, exact training matches, then the linear model; sub-millisecond."""
+
+from __future__ import annotations
+
+from nlu.entities import extract_entities
+from nlu.intents import FALLBACK_INTENT
+from nlu.keywords import match_command
+from nlu.language import LanguageDetector
+from nlu.normalize import normalize
+from nlu.train import TrainedModels
+from nlu.types import ParseResult
+
+DEFAULT_THRESHOLD = 0.4
+MIN_COVERAGE = 0.5  # below this share of known 3-5 grams, confidence shrinks in proportion
+RANKING_SIZE = 3
+
+
+class LocalNluBackend:
+    """Parses with the compiled models; ``threshold`` decides when to answer ``nlu_fallback``."""
+
+    __slots__ = ("_languages", "_models", "threshold")
+
+    def __init__(self, models: TrainedModels, threshold: float = DEFAULT_THRESHOLD) -> None:
+        self._models = models
+        self._languages = LanguageDetector(models.language)
+        self.threshold = threshold
+
+    def detect_language(self, text: str, language_hint: str | None = None) -> tuple[str, float]:
+        return self._languages.detect(normalize(text), language_hint)
+
+    def parse(self, text: str, language_hint: str | None = None) -> ParseResult:
+        normalized = normalize(text)
+        language, _ = self._languages.detect(normalized, language_hint)
+        entities = extract_entities(text)
+        if not normalized:
+            return ParseResult(FALLBACK_INTENT, 0.0, entities, language, ())
+        scored = self._models.intent.score(normalized)
+        labels = self._models.intent.labels
+        order = scored.probabilities.argsort()[::-1][:RANKING_SIZE]
+        ranking = tuple((labels[i], round(float(scored.probabilities[i]), 4)) for i in order)
+
+        command = match_command(text)
+        known = self._models.memory.get(normalized)
+        if command is not None:
+            intent, confidence = command.intent, command.confidence
+            language = command.language or language
+        elif known is not None:
+            intent, confidence = known, 1.0
+        else:
+            intent, confidence = ranking[0]
+            if scored.coverage < MIN_COVERAGE:
+                confidence = round(confidence * scored.coverage / MIN_COVERAGE, 4)
+            if confidence < self.threshold:
+                intent = FALLBACK_INTENT
+            return ParseResult(intent, confidence, entities, language, ranking)
+        ranking = ((intent, confidence), *((name, p) for name, p in ranking if name != intent))[:RANKING_SIZE]
+        return ParseResult(intent, confidence, entities, language, ranking)
+
+    async def aparse(self, text: str, language_hint: str | None = None) -> ParseResult:
+        """Inline: the work is far below the cost of a thread hop."""
+        return self.parse(text, language_hint)
