@@ -10,7 +10,7 @@ from nlu.normalize import normalize
 from nlu.train import TrainedModels
 from nlu.types import ParseResult
 
-DEFAULT_THRESHOLD = 0.4
+DEFAULT_THRESHOLD = 0.35
 MIN_COVERAGE = 0.5  # below this share of known 3-5 grams, confidence shrinks in proportion
 RANKING_SIZE = 3
 

@@ -15,7 +15,7 @@ from nlu.training_data import Example
 # (analyzer, weight) per feature block; changing these changes the cache key (this file is hashed).
 INTENT_BLOCKS: tuple[tuple[str, float], ...] = (("char", 1.0), ("word", 0.7))
 LANGUAGE_BLOCKS: tuple[tuple[str, float], ...] = (("lang_char", 1.0), ("word", 0.7))
-INTENT_C = 25.0
+INTENT_C = 100.0
 LANGUAGE_C = 10.0
 
 
