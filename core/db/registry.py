@@ -1,7 +1,10 @@
 """Imports every model module so Base.metadata is complete (Alembic, tests). Add new model modules here."""
 
 from core.audit import models as audit_models
+from core.conversations import models as conversation_models
 from core.identity import models as identity_models
+from core.join_requests import models as join_request_models
+from core.loans import models as loan_models
 from core.members import models as member_models
 from core.ops import models as ops_models
 from core.organizations import models as organization_models
@@ -14,4 +17,7 @@ MODEL_MODULES = (
     audit_models,
     ops_models,
     payment_models,
+    conversation_models,
+    join_request_models,
+    loan_models,
 )

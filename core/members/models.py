@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, SmallInteger, String, UniqueConstraint
@@ -56,6 +56,7 @@ class Member(IdMixin, TenantMixin, CreatedAtMixin, Base):
     language: Mapped[str] = mapped_column(String(2), default="rw")
     status: Mapped[str] = mapped_column(String(16), default=MemberStatus.ACTIVE)
     joined_on: Mapped[date | None]
+    opted_out_at: Mapped[datetime | None]  # sent STOP: no bot messages until START (conversations)
 
     @property
     def full_name(self) -> str:

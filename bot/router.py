@@ -1,0 +1,294 @@
+"""The conversation router: per-member lock, load state, NLU, one dialog step, save state and transcript.
+
+Channels get `make_handler(runtime)` injected and call it with each Inbound; it returns the replies to
+render. The replies are also recorded in the transcript the support inbox shows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.conversation_locks import ConversationBusy, ConversationLocks, make_locks
+from bot.runtime import Runtime
+from core.conversations.handoffs import note_member_message, open_handoff_for
+from core.conversations.models import Conversation, Direction, Handoff
+from core.conversations.state import (
+    conversation_key,
+    is_idle,
+    load_conversation,
+    remember_member,
+    save_state,
+    set_language,
+    set_opted_out,
+)
+from core.conversations.transcript import already_received, record_message
+from core.db.database import Database
+from core.identity.keys import IdentityKeys
+from core.identity.ratelimit import RateLimiter, make_rate_limiter
+from core.members.models import Member, MemberStatus
+from core.members.service import members_by_phone
+from core.organizations.models import Organization
+from core.phones import try_normalise_phone
+from core.settings import Settings
+from dialogs.context import Context, MemberRef
+from dialogs.dispatch import Engine
+from dialogs.engine import DialogState, Outcome, Turn
+from dialogs.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
+from dialogs.keywords import Command, command_for
+from dialogs.registry import DIALOGS
+from dialogs.vocabulary import Channel, Inbound, InboundHandler, InboundKind, Reply
+from nlu.factory import load_default, make_backend
+from nlu.types import NluBackend, ParseResult
+
+log = logging.getLogger(__name__)
+OTP_MASK = "******"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What the first, short transaction found: the conversation and who the phone belongs to."""
+
+    conversation_id: int
+    key: str
+    phone: str | None
+    state: DialogState
+    language: str | None
+    opted_out: bool
+    idle: bool
+    member: MemberRef | None
+    candidates: tuple[MemberRef, ...]
+
+
+class Router:
+    """Handles one inbound at a time per conversation; safe to share between channels and tasks."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        settings: Settings,
+        locks: ConversationLocks,
+        nlu: NluBackend | None,
+        engine: Engine | None = None,
+        rate_limiter: RateLimiter | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.locks = locks
+        self.nlu = nlu
+        self.engine = engine or Engine(DIALOGS)
+        self.rate_limiter = rate_limiter
+        self.clock = clock
+
+    async def __call__(self, inbound: Inbound) -> Sequence[Reply]:
+        sender = try_normalise_phone(inbound.contact_phone) or inbound.sender
+        key, phone = conversation_key(inbound.channel.value, sender)
+        try:
+            async with self.locks.hold(key):
+                return await self.turn(inbound, key, phone)
+        except ConversationBusy:
+            log.warning("conversation %s busy; message %s not processed", key, inbound.message_id)
+            return (Reply(Translator(DEFAULT_LANGUAGE)("common.busy"), final=inbound.channel is Channel.USSD),)
+
+    async def turn(self, inbound: Inbound, key: str, phone: str | None) -> Sequence[Reply]:
+        now = self.clock()
+        async with self.db.system() as session:
+            conversation = await load_conversation(session, key=key, phone=phone, channel=inbound.channel.value)
+            if await self._duplicate(session, conversation, inbound):
+                return ()
+            loaded = await self._load(session, conversation, now)
+            handoff = await open_handoff_for(session, conversation.id)
+            if handoff is not None and inbound.channel is not Channel.USSD and not _is_stop(inbound):
+                return await self._to_agent(session, conversation, handoff, inbound, loaded, now)
+            if loaded.opted_out and inbound.channel is not Channel.USSD and not _is_start_or_stop(inbound):
+                await _record_inbound(session, conversation, inbound)
+                conversation.last_inbound_at = now
+                return ()
+        parse = await self._understand(inbound, loaded)
+        language = loaded.language or (parse.language if parse and parse.language in LANGUAGES else None)
+        ctx = Context(
+            db=self.db, settings=self.settings, channel=inbound.channel, language=language or DEFAULT_LANGUAGE,
+            now=now, conversation_id=loaded.conversation_id, conversation_key=key, phone=phone,
+            member=loaded.member, candidates=loaded.candidates, rate_limiter=self.rate_limiter,
+        )
+        turn = Turn(text=inbound.text or "", choice_id=inbound.choice_id, parse=parse,
+                    session_start=inbound.kind is InboundKind.SESSION_START)
+        outcome = await self._run(ctx, loaded, turn, inbound)
+        await self._save(ctx, loaded, inbound, outcome, now, detected_language=language)
+        return outcome.replies
+
+    async def _duplicate(self, session: AsyncSession, conversation: Conversation, inbound: Inbound) -> bool:
+        """A provider retrying the same message id gets no second answer (USSD ids repeat per session)."""
+        if not inbound.message_id or inbound.channel is Channel.USSD:
+            return False
+        return await already_received(session, conversation.id, inbound.channel.value, inbound.message_id)
+
+    async def _load(self, session: AsyncSession, conversation: Conversation, now: datetime) -> Loaded:
+        candidates = await _candidates(session, conversation.phone)
+        member = None
+        if len(candidates) == 1:
+            member = candidates[0]
+        else:
+            member = next((c for c in candidates if c.organization_id == conversation.organization_id), None)
+        if member is not None:
+            remember_member(conversation, organization_id=member.organization_id, member_id=member.member_id)
+        language = conversation.language
+        if member is not None:
+            row = await session.get(Member, member.member_id)
+            language = row.language if row is not None else language
+        state = DialogState(
+            dialog=conversation.dialog, state=conversation.state, slots=dict(conversation.slots or {}),
+            choices=tuple(conversation.choices or ()), awaiting=conversation.awaiting,
+        )
+        idle = state.active and is_idle(conversation, now, self.settings.conversation_idle_minutes)
+        return Loaded(
+            conversation_id=conversation.id, key=conversation.key, phone=conversation.phone,
+            state=DialogState() if idle else state, language=language,
+            opted_out=conversation.opted_out_at is not None, idle=idle, member=member,
+            candidates=tuple(candidates),
+        )
+
+    async def _understand(self, inbound: Inbound, loaded: Loaded) -> ParseResult | None:
+        """NLU on free text; numbers, taps and keywords are read without it."""
+        text = (inbound.text or "").strip()
+        if self.nlu is None or inbound.kind is not InboundKind.TEXT or not text or text.isdigit():
+            return None
+        if command_for(text) is not None:
+            return None
+        try:
+            return await self.nlu.aparse(text, language_hint=loaded.language)
+        except Exception:  # noqa: BLE001 - a broken NLU backend must not silence the bot: numbers still work
+            log.exception("NLU failed; continuing without it")
+            return None
+
+    async def _run(self, ctx: Context, loaded: Loaded, turn: Turn, inbound: Inbound) -> Outcome:
+        try:
+            if loaded.idle and not turn.session_start and turn.confident() is None:
+                entry = self.engine.entry(ctx)
+                return await self.engine.begin(ctx, entry, turn, before=(Reply(ctx.t("common.expired")),))
+            return await self.engine.run(ctx, loaded.state, turn)
+        except Exception:
+            log.exception("dialog step failed for conversation %s", loaded.key)
+            return Outcome(DialogState(), (Reply(ctx.t("common.failed"), final=True),))
+
+    async def _save(self, ctx: Context, loaded: Loaded, inbound: Inbound, outcome: Outcome, now: datetime,
+                    detected_language: str | None) -> None:
+        async with self.db.system() as session:
+            conversation = await session.get(Conversation, loaded.conversation_id, with_for_update=True)
+            assert conversation is not None
+            effects = ctx.effects
+            if effects.member is not None:
+                remember_member(conversation, organization_id=effects.member.organization_id,
+                                member_id=effects.member.member_id)
+            if effects.language is not None:
+                await set_language(session, conversation, effects.language)
+            elif conversation.language is None and detected_language is not None:
+                conversation.language = detected_language
+            if effects.opted_out is not None:
+                await set_opted_out(session, conversation, opted_out=effects.opted_out, now=now)
+            state = outcome.state
+            save_state(conversation, dialog=state.dialog, state=state.state, slots=state.slots,
+                       choices=state.choices, awaiting=state.awaiting, channel=inbound.channel.value, now=now)
+            conversation.last_inbound_at = now
+            await _record_inbound(session, conversation, inbound)
+            for reply in outcome.replies:
+                await _record_reply(session, conversation, inbound.channel, reply)
+
+    async def _to_agent(self, session: AsyncSession, conversation: Conversation, handoff: Handoff,
+                        inbound: Inbound, loaded: Loaded, now: datetime) -> Sequence[Reply]:
+        """During a hand-off the member talks to the agent: stored for the inbox, one acknowledgement."""
+        await _record_inbound(session, conversation, inbound, handoff_id=handoff.id)
+        conversation.last_inbound_at = now
+        conversation.channel = inbound.channel.value
+        handoff.channel = inbound.channel.value
+        if not note_member_message(handoff, now):
+            return ()
+        reply = Reply(Translator(loaded.language or handoff.language)("handoff.passed_on"))
+        await _record_reply(session, conversation, inbound.channel, reply, handoff_id=handoff.id)
+        return (reply,)
+
+
+def _is_stop(inbound: Inbound) -> bool:
+    return command_for(inbound.text or "") is Command.STOP
+
+
+def _is_start_or_stop(inbound: Inbound) -> bool:
+    return command_for(inbound.text or "") in (Command.START, Command.STOP) or inbound.choice_id in ("start", "stop")
+
+
+async def _candidates(session: AsyncSession, phone: str | None) -> list[MemberRef]:
+    """Every active membership of this phone, across SACCOs (the router resolves identity system-wide)."""
+    if phone is None:
+        return []
+    members = [m for m in await members_by_phone(session, phone)
+               if m.status not in (MemberStatus.LEFT, MemberStatus.SUSPENDED)]
+    if not members:
+        return []
+    orgs = {o.id: o for o in (await session.execute(
+        select(Organization).where(Organization.id.in_({m.organization_id for m in members}))
+    )).scalars()}
+    return [
+        MemberRef(
+            organization_id=m.organization_id, member_id=m.id, first_name=m.first_name, full_name=m.full_name,
+            organization_name=orgs[m.organization_id].name, currency=orgs[m.organization_id].currency,
+            merchant_code=orgs[m.organization_id].momo_merchant_code,
+        )
+        for m in members if m.organization_id in orgs
+    ]
+
+
+async def _record_inbound(session: AsyncSession, conversation: Conversation, inbound: Inbound,
+                          handoff_id: int | None = None) -> None:
+    await record_message(
+        session, conversation, direction=Direction.INBOUND, channel=inbound.channel.value,
+        text=inbound.text or "", choice_id=inbound.choice_id, message_id=inbound.message_id or None,
+        handoff_id=handoff_id,
+    )
+
+
+async def _record_reply(session: AsyncSession, conversation: Conversation, channel: Channel, reply: Reply,
+                        handoff_id: int | None = None) -> None:
+    """The transcript never holds a one-time code: support staff must not be able to read it."""
+    text = reply.text.replace(reply.otp, OTP_MASK) if reply.otp else reply.text
+    await record_message(
+        session, conversation, direction=Direction.OUTBOUND, channel=channel.value, text=text,
+        choices=[(c.id, c.title) for c in reply.choices], handoff_id=handoff_id,
+    )
+
+
+def default_nlu(settings: Settings) -> NluBackend:
+    """The NLU backend the settings name: the local model (default), or a Rasa server with it as fallback."""
+    if settings.nlu_backend == "local":
+        return load_default()  # one per process, shared with every other user of the local model
+    return make_backend(settings.nlu_backend, settings.rasa_url)
+
+
+def make_handler(runtime: Runtime, *, nlu: NluBackend | None = None) -> InboundHandler:
+    """The handler channels are injected with: one Router per runtime, locks on Redis or PostgreSQL."""
+    router = runtime.extras.get("router")
+    if not isinstance(router, Router):
+        router = Router(
+            db=runtime.db,
+            settings=runtime.settings,
+            locks=make_locks(runtime.db, runtime.redis),
+            nlu=nlu if nlu is not None else default_nlu(runtime.settings),
+            rate_limiter=make_rate_limiter(
+                runtime.db, runtime.redis, IdentityKeys.from_settings(runtime.settings).rate_limit
+            ),
+        )
+        runtime.extras["router"] = router
+    return router
+
+
+__all__ = ["Router", "make_handler"]

@@ -1,0 +1,1 @@
+"""Loans: applications from members (minimal now: eligibility, apply, status); products and approval come later."""
