@@ -7,17 +7,22 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import health
+from bot import health, messaging
 from bot.jobs import JOBS as JOB_REGISTRY
 from bot.jobs import JobDispatcher
 from bot.keys import JOBS, RUNTIME
 from bot.middleware import error_middleware, request_id_middleware, security_headers_middleware
 from bot.runtime import Runtime
 from channels import sms_forwarder
+from dialogs.vocabulary import InboundHandler
 
 
-def create_app(runtime: Runtime, *, celery: Any | None = None) -> web.Application:
-    """Build the app around an opened Runtime; the caller owns the runtime's lifetime."""
+def create_app(
+    runtime: Runtime, *, celery: Any | None = None, inbound_handler: InboundHandler | None = None
+) -> web.Application:
+    """Build the app around an opened Runtime; the caller owns the runtime's lifetime.
+
+    `inbound_handler` replaces the conversation router behind the channel webhooks (tests)."""
     app = web.Application(
         middlewares=[request_id_middleware, security_headers_middleware, error_middleware],
         client_max_size=2 * 1024 * 1024,
@@ -26,6 +31,7 @@ def create_app(runtime: Runtime, *, celery: Any | None = None) -> web.Applicatio
     app[JOBS] = JobDispatcher(runtime, celery)
     app.cleanup_ctx.append(_drain_jobs)
     health.setup(app)
+    messaging.setup(app, runtime, handler=inbound_handler)
     sms_forwarder.setup(
         app,
         db=runtime.db,

@@ -10,8 +10,9 @@ from typing import Any
 
 from celery import Celery
 
-from bot.jobs import JOBS
+from bot.jobs import JOBS, TASK_OPTIONS
 from bot.runtime import Runtime, open_runtime
+from core.messaging.errors import RetryLater
 from core.settings import Settings, load_settings
 
 _runner: asyncio.Runner | None = None
@@ -30,17 +31,21 @@ def make_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         timezone="Africa/Kigali",
         beat_schedule={
-            "heartbeat": {"task": "ops.heartbeat", "schedule": 60.0, "kwargs": {"source": "beat"}}
+            "heartbeat": {"task": "ops.heartbeat", "schedule": 60.0, "kwargs": {"source": "beat"}},
+            "outbox-sweep": {"task": "messaging.sweep", "schedule": 60.0},
         },
     )
     for name in JOBS:
-        app.task(name=name, bind=False, acks_late=True)(_task_body(name))
+        app.task(name=name, bind=True, acks_late=True, **TASK_OPTIONS.get(name, {}))(_task_body(name))
     return app
 
 
 def _task_body(name: str) -> Any:
-    def run(**kwargs: Any) -> Any:
-        return _loop().run(_call(name, kwargs))
+    def run(self: Any, **kwargs: Any) -> Any:
+        try:
+            return _loop().run(_call(name, kwargs))
+        except RetryLater as exc:  # transient (provider busy, paced): Celery re-queues with the job's delay
+            raise self.retry(countdown=exc.delay, max_retries=exc.max_retries) from exc
 
     run.__name__ = name.replace(".", "_")
     return run

@@ -11,7 +11,9 @@ import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.delivery_jobs import deliver_outbox, sweep_outbox
 from bot.runtime import Runtime
+from core.messaging.errors import RetryLater
 from core.ops.service import heartbeat
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,12 @@ async def worker_heartbeat(rt: Runtime, *, source: str = "inline") -> int:
 # Explicit registry in priority order: name -> job function. Celery tasks are generated from it.
 JOBS: dict[str, JobFn] = {
     "ops.heartbeat": worker_heartbeat,
+    "messaging.deliver": deliver_outbox,
+    "messaging.sweep": sweep_outbox,
+}
+# Celery options per job (rate limits are per worker; cross-process pacing is in core.messaging.pacing).
+TASK_OPTIONS: dict[str, dict[str, Any]] = {
+    "messaging.deliver": {"rate_limit": "100/s"},
 }
 
 
@@ -47,11 +55,20 @@ class JobDispatcher:
         task.add_done_callback(self._inline.discard)
 
     async def run_inline(self, name: str, **kwargs: Any) -> Any:
-        try:
-            return await JOBS[name](self.runtime, **kwargs)
-        except Exception:
-            log.exception("inline job %s failed", name)
-            raise
+        """Run now; a RetryLater reruns it after its delay, as Celery would, up to its max_retries."""
+        retries = 0
+        while True:
+            try:
+                return await JOBS[name](self.runtime, **kwargs)
+            except RetryLater as exc:
+                retries += 1
+                if retries > exc.max_retries:
+                    log.error("inline job %s gave up after %d retries: %s", name, retries - 1, exc.reason)
+                    return None
+                await asyncio.sleep(exc.delay)
+            except Exception:
+                log.exception("inline job %s failed", name)
+                raise
 
     async def drain(self) -> None:
         """Wait for in-process jobs (shutdown, tests)."""

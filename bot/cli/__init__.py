@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import check, database, payments, server, sms, workers
+from bot.cli import check, database, outbox, payments, server, sms, workers
 from core.settings import load_settings
 
 
@@ -26,5 +26,6 @@ for command in (
     payments.device,
     payments.import_sms,
     sms.sms,
+    outbox.outbox,
 ):
     main.add_command(command)

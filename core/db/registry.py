@@ -6,6 +6,7 @@ from core.identity import models as identity_models
 from core.join_requests import models as join_request_models
 from core.loans import models as loan_models
 from core.members import models as member_models
+from core.messaging import models as messaging_models
 from core.ops import models as ops_models
 from core.organizations import models as organization_models
 from core.payments import models as payment_models
@@ -20,4 +21,5 @@ MODEL_MODULES = (
     conversation_models,
     join_request_models,
     loan_models,
+    messaging_models,
 )

@@ -1,0 +1,142 @@
+"""Wiring the channels into the service: the injected inbound handler, de-duplication and USSD session
+stores (Redis when configured, PostgreSQL otherwise), delivery scheduling, and the outbox relay."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import logging
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from aiohttp import web
+
+from bot.delivery_jobs import channel_clients, close_channel_clients
+from bot.jobs import JobDispatcher
+from bot.keys import JOBS, RUNTIME
+from bot.runtime import Runtime
+from channels.base import CHANNEL_CONTEXT, ChannelContext
+from channels.registry import setup_channels
+from core.messaging.dedup import Deduplicator, PgDeduplicator, RedisDeduplicator
+from core.messaging.outbox import NOTIFY_CHANNEL, claim_undispatched
+from dialogs.vocabulary import Choice, Inbound, InboundHandler, InboundKind, Reply
+from ussd.session import PgSessionStore, RedisSessionStore, UssdSessionStore
+
+log = logging.getLogger(__name__)
+DELIVER_JOB = "messaging.deliver"
+RELAY_POLL_SECONDS = 15.0
+
+
+class ServiceStartingHandler:
+    """INTERIM handler, used only until bot/router.make_handler exists: a short "service starting" menu."""
+
+    MENU = (Choice("menu", "Menu / Ibikubiyemo"), Choice("help", "Help / Ubufasha"))
+
+    async def __call__(self, inbound: Inbound) -> Sequence[Reply]:
+        if inbound.kind is InboundKind.UNSUPPORTED:
+            return [
+                Reply(
+                    "Mbabarira, nsoma inyandiko gusa. / Sorry, I can only read text for now.",
+                    choices=self.MENU,
+                )
+            ]
+        if inbound.kind is InboundKind.CONTACT:
+            return [
+                Reply(
+                    "Murakoze! Nimero yanyu yahujwe. / Thank you, your number is linked.", choices=self.MENU
+                )
+            ]
+        return [
+            Reply(
+                "Ibimina iratangira, serivisi zose ziraza vuba. / Ibimina is starting up; full service soon.",
+                choices=self.MENU,
+            )
+        ]
+
+
+def resolve_handler(runtime: Runtime) -> InboundHandler:
+    """The conversation router when it is installed (bot/router.py), else the interim handler."""
+    if importlib.util.find_spec("bot.router") is None:
+        log.warning("bot.router not found: channels answer with the interim service-starting menu")
+        return ServiceStartingHandler()
+    router: Any = importlib.import_module("bot.router")
+    handler: InboundHandler = router.make_handler(runtime)
+    return handler
+
+
+def build_channel_context(
+    runtime: Runtime, jobs: JobDispatcher, *, handler: InboundHandler | None = None
+) -> ChannelContext:
+    dedup: Deduplicator
+    store: UssdSessionStore
+    if runtime.redis is not None:
+        dedup, store = RedisDeduplicator(runtime.redis), RedisSessionStore(runtime.redis)
+    else:
+        dedup, store = PgDeduplicator(runtime.db), PgSessionStore(runtime.db)
+
+    def schedule(ids: Sequence[int]) -> None:
+        jobs.submit(DELIVER_JOB, ids=list(ids))
+
+    return ChannelContext(
+        settings=runtime.settings,
+        db=runtime.db,
+        handler=handler or resolve_handler(runtime),
+        dedup=dedup,
+        schedule=schedule,
+        ussd_store=store,
+        clients=channel_clients(runtime),
+    )
+
+
+def setup(app: web.Application, runtime: Runtime, *, handler: InboundHandler | None = None) -> ChannelContext:
+    """Mount the channel webhooks on the app and start the outbox relay with it."""
+    ctx = build_channel_context(runtime, app[JOBS], handler=handler)
+    setup_channels(app, ctx)
+    app.cleanup_ctx.append(_outbox_relay)
+    return ctx
+
+
+async def _outbox_relay(app: web.Application) -> AsyncIterator[None]:
+    """Rows enqueued by other services (OTP, reminders, agent replies) notify on commit; the relay claims
+    them and submits delivery jobs. A slow poll catches what a lost notification or a crash left behind."""
+    runtime, jobs = app[RUNTIME], app[JOBS]
+    wake = asyncio.Event()
+    listener: Any = None
+    try:
+        listener = await runtime.db.engine.connect()
+        raw = await listener.get_raw_connection()
+        await raw.driver_connection.add_listener(NOTIFY_CHANNEL, lambda *_: wake.set())
+    except Exception:
+        log.warning(
+            "outbox relay: LISTEN unavailable, polling every %.0fs", RELAY_POLL_SECONDS, exc_info=True
+        )
+    task = asyncio.get_running_loop().create_task(_relay_loop(runtime, jobs, wake))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        if listener is not None:
+            with contextlib.suppress(Exception):
+                await listener.close()
+        await app[CHANNEL_CONTEXT].drain()
+        await jobs.drain()  # deliveries in flight still need their clients
+        await close_channel_clients(runtime)
+
+
+async def _relay_loop(runtime: Runtime, jobs: JobDispatcher, wake: asyncio.Event) -> None:
+    wake.set()  # catch up at start
+    while True:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), timeout=RELAY_POLL_SECONDS)
+        wake.clear()
+        try:
+            async with runtime.db.system() as session:
+                claimed = await claim_undispatched(session)
+            for batch in claimed:
+                jobs.submit(DELIVER_JOB, ids=list(batch.ids))
+        except Exception:
+            log.exception("outbox relay pass failed")
+            await asyncio.sleep(1.0)

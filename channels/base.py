@@ -1,0 +1,117 @@
+"""What every channel adapter shares: the context bot/ injects, the provider client protocol, webhook errors."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from core.db.database import Database
+from core.messaging.dedup import Deduplicator
+from core.settings import Settings
+from dialogs.vocabulary import Channel, InboundHandler, Reply
+from ussd.session import UssdSessionStore
+
+log = logging.getLogger("channels")
+
+
+@dataclass(frozen=True, slots=True)
+class SendOptions:
+    """What a client needs to know beyond the replies (WhatsApp: may we send free-form text?)."""
+
+    window_open: bool = True
+
+
+class ProviderError(Exception):
+    """A provider refused or failed a send. `retryable`: a later attempt may succeed (network, 5xx, 429)."""
+
+    def __init__(
+        self, message: str, *, retryable: bool, retry_after: float | None = None, code: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.code = code
+
+
+class ProviderClient(Protocol):
+    """Sends rendered replies to one recipient on one channel; returns the provider's message ids."""
+
+    name: str  # recorded as the outbox row's provider: whatsapp, twilio, telegram, sandbox
+    channel: Channel
+
+    async def send(self, recipient: str, replies: Sequence[Reply], options: SendOptions) -> list[str]: ...
+
+    async def close(self) -> None: ...
+
+
+Schedule = Callable[[Sequence[int]], None]  # submit a delivery job for these outbox ids
+
+
+@dataclass
+class ChannelContext:
+    """Everything the adapters use, built once by bot/ (settings passed down, nothing read from env)."""
+
+    settings: Settings
+    db: Database
+    handler: InboundHandler
+    dedup: Deduplicator
+    schedule: Schedule
+    ussd_store: UssdSessionStore
+    clients: Mapping[Channel, ProviderClient] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+    _background: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def spawn(self, coro: Awaitable[Any], what: str) -> None:
+        """Run after the acknowledgement; failures are logged, never lost silently."""
+
+        async def guarded() -> None:
+            try:
+                await coro
+            except Exception:
+                log.exception("background %s failed", what)
+
+        task = asyncio.get_running_loop().create_task(guarded())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def drain(self) -> None:
+        """Wait for background processing (tests, shutdown)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+
+CHANNEL_CONTEXT = web.AppKey("channel_context", ChannelContext)
+
+
+def refuse(status: int, reason: str, request: web.Request, **details: Any) -> web.Response:
+    """A 4xx/503 with a reason, logged (never a silent drop)."""
+    log.warning("%s %s -> %d %s %s", request.method, request.path, status, reason, details or "")
+    return web.json_response({"error": reason, **details}, status=status)
+
+
+def secret_value(value: Any) -> str | None:
+    """A SecretStr's value, None when unset or blank."""
+    raw = value.get_secret_value() if value is not None else None
+    return raw or None
+
+
+def reply_from_row(text: str, choices: Sequence[Mapping[str, Any]], payload: Mapping[str, Any]) -> Reply:
+    """Rebuild a Reply from its outbox row (delivery renders it for the row's channel)."""
+    from dialogs.vocabulary import Choice, Link
+
+    link = payload.get("link")
+    return Reply(
+        text=text,
+        choices=tuple(Choice(str(c["id"]), str(c["title"]), c.get("description")) for c in choices),
+        link=Link(str(link["url"]), str(link["title"])) if link else None,
+        expects_answer=bool(payload.get("expects_answer")),
+        final=bool(payload.get("final")),
+        otp=payload.get("otp"),
+        request_contact=bool(payload.get("request_contact")),
+        meta=dict(payload.get("meta") or {}),
+    )

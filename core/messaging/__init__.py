@@ -1,0 +1,1 @@
+"""Outbound messaging: the outbox, delivery statuses, webhook de-duplication, channel identities, pacing."""

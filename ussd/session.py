@@ -1,0 +1,154 @@
+"""USSD session state (last input, current screen and page) and its stores: Redis, PostgreSQL, memory."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Protocol
+
+from redis.asyncio import Redis
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+
+from core.db.database import Database
+from core.messaging.models import UssdSessionRecord
+from dialogs.vocabulary import Choice
+from ussd.screens import UssdPage, UssdScreen
+
+SESSION_TTL = 300  # seconds; a USSD session lasts at most ~180 s
+RESUME_WINDOW = 120.0  # a member who dials again within 2 minutes gets the dropped screen back
+
+
+@dataclass(frozen=True, slots=True)
+class UssdState:
+    """What a session remembers between hops. JSON-able, so every store keeps the same shape."""
+
+    session_id: str
+    phone: str
+    last_text: str = ""  # the cumulative text already answered (Africa's Talking)
+    pages: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (page text, paging keys it shows)
+    page: int = 0
+    choices: tuple[tuple[str, str], ...] = ()  # (id, title) numbered from 1
+    final: bool = False
+    hops: int = 0
+    updated_at: float = field(default_factory=time.time)
+
+    @property
+    def screen(self) -> UssdScreen:
+        return UssdScreen(
+            tuple(UssdPage(text, frozenset(keys)) for text, keys in self.pages),
+            tuple(Choice(cid, title) for cid, title in self.choices),
+            self.final,
+        )
+
+    @property
+    def current_page(self) -> UssdPage:
+        return self.screen.pages[self.page]
+
+    def showing(self, screen: UssdScreen, *, page: int = 0, **changes: Any) -> UssdState:
+        return replace(
+            self,
+            pages=tuple((p.text, tuple(sorted(p.keys))) for p in screen.pages),
+            page=page,
+            choices=tuple((c.id, c.title) for c in screen.choices),
+            final=screen.final,
+            updated_at=time.time(),
+            **changes,
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> UssdState:
+        data = json.loads(raw)
+        data["pages"] = tuple((text, tuple(keys)) for text, keys in data["pages"])
+        data["choices"] = tuple((cid, title) for cid, title in data["choices"])
+        return cls(**data)
+
+
+class UssdSessionStore(Protocol):
+    async def get(self, session_id: str) -> UssdState | None: ...
+
+    async def latest_for_phone(self, phone: str) -> UssdState | None:
+        """The phone's most recent session (for resuming a dropped one)."""
+        ...
+
+    async def save(self, state: UssdState) -> None: ...
+
+
+class MemorySessionStore:
+    """One process only (tests, benchmarks' reference)."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, UssdState] = {}
+        self._by_phone: dict[str, str] = {}
+
+    async def get(self, session_id: str) -> UssdState | None:
+        return self._by_id.get(session_id)
+
+    async def latest_for_phone(self, phone: str) -> UssdState | None:
+        sid = self._by_phone.get(phone)
+        return self._by_id.get(sid) if sid else None
+
+    async def save(self, state: UssdState) -> None:
+        self._by_id[state.session_id] = state
+        self._by_phone[state.phone] = state.session_id
+
+
+class RedisSessionStore:
+    def __init__(self, redis: Redis[bytes], ttl: int = SESSION_TTL) -> None:
+        self.redis = redis
+        self.ttl = ttl
+
+    async def get(self, session_id: str) -> UssdState | None:
+        raw = await self.redis.get(f"ussd:s:{session_id}")
+        return UssdState.from_json(raw) if raw else None
+
+    async def latest_for_phone(self, phone: str) -> UssdState | None:
+        sid = await self.redis.get(f"ussd:p:{phone}")
+        return await self.get(sid.decode()) if sid else None
+
+    async def save(self, state: UssdState) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(f"ussd:s:{state.session_id}", state.to_json(), ex=self.ttl)
+            pipe.set(f"ussd:p:{state.phone}", state.session_id, ex=self.ttl)
+            await pipe.execute()
+
+
+class PgSessionStore:
+    """The embedded default (no Redis): one row per session in ussd_sessions, system scope."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, session_id: str) -> UssdState | None:
+        async with self.db.system() as session:
+            row = await session.scalar(
+                select(UssdSessionRecord.state).where(UssdSessionRecord.session_id == session_id)
+            )
+        return UssdState.from_json(json.dumps(row)) if row else None
+
+    async def latest_for_phone(self, phone: str) -> UssdState | None:
+        async with self.db.system() as session:
+            row = await session.scalar(
+                select(UssdSessionRecord.state)
+                .where(UssdSessionRecord.phone == phone)
+                .order_by(UssdSessionRecord.updated_at.desc())
+                .limit(1)
+            )
+        return UssdState.from_json(json.dumps(row)) if row else None
+
+    async def save(self, state: UssdState) -> None:
+        data = json.loads(state.to_json())
+        stmt = insert(UssdSessionRecord).values(
+            session_id=state.session_id, phone=state.phone, state=data, hops=state.hops
+        )
+        async with self.db.system() as session:
+            await session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[UssdSessionRecord.session_id],
+                    set_={"state": data, "hops": state.hops, "updated_at": func.now()},
+                )
+            )
