@@ -139,7 +139,8 @@ class Engine:
         """Help, then the question the member was on (or the menu)."""
         help_reply = Reply(ctx.t("help.text" if ctx.member is not None else "help.guest"))
         dialog = self.dialogs.get(current.dialog or "")
-        if dialog is None or current.state is None or dialog.name in (self.entry(ctx), HELP):
+        picked = turn.choice_id is not None  # Help chosen from a menu: then the main menu, not that menu again
+        if picked or dialog is None or current.state is None or dialog.name in (self.entry(ctx), HELP):
             return await self.begin(ctx, self.entry(ctx), turn, before=(help_reply,))
         step = await dialog.reprompt(ctx, current.state)
         return await self.finish(ctx, dialog, step, turn, before=(help_reply,))
@@ -147,10 +148,9 @@ class Engine:
     async def not_understood(self, ctx: Context, current: DialogState, turn: Turn) -> Outcome:
         """A clarifying question on chat channels when NLU had guesses; else "choose from the list" again."""
         if ctx.is_chat and turn.parse is not None and not current.awaiting and turn.choice_id is None:
-            options = self.suggestions(ctx, turn)
-            if options:
-                ctx.slots = {"options": list(options)}
-                return await self.finish(ctx, self.dialogs[CLARIFY], await self.dialogs[CLARIFY].begin(ctx, turn), turn)
+            options = self.suggestions(ctx, turn) or (HELP,)
+            ctx.slots = {"options": list(options)}
+            return await self.finish(ctx, self.dialogs[CLARIFY], await self.dialogs[CLARIFY].begin(ctx, turn), turn)
         dialog = self.dialogs.get(current.dialog or "")
         sorry = Reply(ctx.t("common.not_understood"))
         if dialog is None or current.state is None:
