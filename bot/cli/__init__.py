@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import check, database, outbox, payments, server, sms, workers
+from bot.cli import chat, check, database, outbox, payments, server, sms, workers
 from core.settings import load_settings
 
 
@@ -23,6 +23,7 @@ for command in (
     workers.worker,
     workers.beat,
     check.check,
+    chat.chat,
     payments.device,
     payments.import_sms,
     sms.sms,
