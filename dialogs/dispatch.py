@@ -101,6 +101,9 @@ class Engine:
             step = await dialog.handle(ctx, current.state, turn)
             if step is not None:
                 return await self.finish(ctx, dialog, step, turn)
+        tapped = self.dialogs.get(turn.choice_id or "")
+        if tapped is not None and tapped.menu_label is not None and self.allowed(ctx, tapped):
+            return await self.begin(ctx, tapped.name, turn)  # a button from an earlier message
         target = self.triggered(ctx, turn)
         if target is not None and (target.name != current.dialog or not current.awaiting):
             return await self.begin(ctx, target.name, turn)
