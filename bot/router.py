@@ -31,7 +31,7 @@ from core.conversations.transcript import already_received, record_message
 from core.db.database import Database
 from core.identity.keys import IdentityKeys
 from core.identity.ratelimit import RateLimiter, make_rate_limiter
-from core.members.models import Member, MemberStatus
+from core.members.models import MemberStatus
 from core.members.service import members_by_phone
 from core.organizations.models import Organization
 from core.phones import try_normalise_phone
@@ -145,8 +145,9 @@ class Router:
             remember_member(conversation, organization_id=member.organization_id, member_id=member.member_id)
         language = conversation.language
         if member is not None:
-            row = await session.get(Member, member.member_id)
-            language = row.language if row is not None else language
+            language = member.language
+        elif candidates and language is None:
+            language = candidates[0].language  # until the SACCO is chosen
         state = DialogState(
             dialog=conversation.dialog, state=conversation.state, slots=dict(conversation.slots or {}),
             choices=tuple(conversation.choices or ()), awaiting=conversation.awaiting,
@@ -242,7 +243,7 @@ async def _candidates(session: AsyncSession, phone: str | None) -> list[MemberRe
         MemberRef(
             organization_id=m.organization_id, member_id=m.id, first_name=m.first_name, full_name=m.full_name,
             organization_name=orgs[m.organization_id].name, currency=orgs[m.organization_id].currency,
-            merchant_code=orgs[m.organization_id].momo_merchant_code,
+            merchant_code=orgs[m.organization_id].momo_merchant_code, language=m.language,
         )
         for m in members if m.organization_id in orgs
     ]

@@ -28,6 +28,7 @@ class MemberRef:
     organization_name: str
     currency: str = "RWF"
     merchant_code: str | None = None
+    language: str = "rw"  # the member's preference on that SACCO's record
 
 
 @dataclass(slots=True)

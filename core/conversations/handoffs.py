@@ -142,7 +142,7 @@ async def handoff_transcript(
 
 
 async def record_agent_reply(
-    session: AsyncSession, organization_id: int, handoff_id: int, *, staff_user_id: int, text: str
+    session: AsyncSession, organization_id: int, handoff_id: int, *, staff_user_id: int | None, text: str
 ) -> AgentReply:
     """Store an agent's answer in the transcript and say where to send it (the caller enqueues it).
 
