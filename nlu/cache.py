@@ -54,15 +54,11 @@ def save_models(models: TrainedModels, directory: Path) -> None:
     """Write the three files atomically (temp name, then rename), so a reader never sees half."""
     directory.mkdir(parents=True, exist_ok=True)
     suffix = f".tmp-{os.getpid()}"
-    writers = {
-        "intent.npz": models.intent.save,
-        "language.npz": models.language.save,
-        "memory.npz": lambda p: _save_memory(models.memory, p),
-    }
-    for name, write in writers.items():
-        temporary = directory / (name + suffix)
-        write(temporary)
-        os.replace(temporary, directory / name)
+    models.intent.save(directory / f"intent.npz{suffix}")
+    models.language.save(directory / f"language.npz{suffix}")
+    _save_memory(models.memory, directory / f"memory.npz{suffix}")
+    for name in ("intent.npz", "language.npz", "memory.npz"):
+        os.replace(directory / f"{name}{suffix}", directory / name)
 
 
 def load_models(directory: Path) -> TrainedModels:

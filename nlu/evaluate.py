@@ -92,7 +92,9 @@ def evaluate(
     per_language: dict[str, list[tuple[Example, str, str, str]]] = defaultdict(list)
     for example in test_part:
         result = backend.parse(example.text, example.language)
-        argmax = result.ranking[0][0] if result.intent == FALLBACK_INTENT and result.ranking else result.intent
+        argmax = (
+            result.ranking[0][0] if result.intent == FALLBACK_INTENT and result.ranking else result.intent
+        )
         detected, _ = backend.detect_language(example.text)
         per_language[example.language].append((example, result.intent, argmax, detected))
 
@@ -114,12 +116,15 @@ def evaluate(
                 correct=correct,
                 accuracy=correct / len(rows),
                 classifier_accuracy=sum(1 for ex, _, arg, _ in rows if arg == ex.intent) / len(rows),
-                fallback_rate=sum(1 for _, predicted, _, _ in rows if predicted == FALLBACK_INTENT) / len(rows),
+                fallback_rate=sum(1 for _, predicted, _, _ in rows if predicted == FALLBACK_INTENT)
+                / len(rows),
                 language_id_accuracy=sum(1 for ex, _, _, det in rows if det == ex.language) / len(rows),
             )
         )
     confusions = tuple(
-        Confusion(lang, expected, predicted, count, tuple(confusion_examples[(lang, expected, predicted)][:3]))
+        Confusion(
+            lang, expected, predicted, count, tuple(confusion_examples[(lang, expected, predicted)][:3])
+        )
         for (lang, expected, predicted), count in confusion_counts.most_common(top_confusions)
     )
     return EvalReport(tuple(scores), confusions, len(train_part), len(test_part), threshold, seed)

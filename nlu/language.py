@@ -26,7 +26,7 @@ class LanguageDetector:
         probabilities = self.model.score(normalized).probabilities
         best = int(probabilities.argmax())
         language, confidence = self.model.labels[best], float(probabilities[best])
-        if hint in self.model.labels and hint != language:
-            if letters < MIN_LETTERS or confidence < self.min_confidence:
-                return hint, float(probabilities[self.model.labels.index(hint)])
+        unsure = letters < MIN_LETTERS or confidence < self.min_confidence
+        if unsure and hint in self.model.labels and hint != language:
+            return hint, float(probabilities[self.model.labels.index(hint)])
         return language, confidence

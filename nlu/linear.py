@@ -101,7 +101,9 @@ class LinearTextModel:
             blocks = tuple(
                 FeatureBlock(
                     analyzer=analyzers[i],
-                    vocabulary=dict(zip(data[f"vocab_{i}"].tolist(), data[f"cols_{i}"].tolist(), strict=True)),
+                    vocabulary=dict(
+                        zip(data[f"vocab_{i}"].tolist(), data[f"cols_{i}"].tolist(), strict=True)
+                    ),
                     idf=np.asarray(data[f"idf_{i}"], dtype=np.float64),
                     weight=float(weights[i]),
                     offset=int(offsets[i]),

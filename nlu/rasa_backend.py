@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import urllib.error
@@ -130,7 +129,7 @@ class RasaNluBackend:
                 response.raise_for_status()
                 payload = await response.json(content_type=None)
             return result_from_rasa(payload, self._language(text, language_hint), self.threshold)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, KeyError, TypeError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ValueError, KeyError, TypeError) as exc:
             return self._unavailable(text, language_hint, exc)
 
     async def aclose(self) -> None:

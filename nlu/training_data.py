@@ -30,8 +30,12 @@ class Example:
     entities: tuple[Entity, ...]
 
 
-def _entity_value(raw: str) -> str | int:
-    return int(raw) if raw.isdigit() else raw
+_NUMERIC_ENTITIES = frozenset({"amount", "term_months", "month", "year", "number"})
+
+
+def _entity_value(name: str, raw: str) -> str | int:
+    """Numbers stay numbers ("5000" -> 5000), but codes and phones stay text ("0012345")."""
+    return int(raw) if name in _NUMERIC_ENTITIES and raw.isdigit() else raw
 
 
 def parse_annotated(line: str) -> tuple[str, tuple[Entity, ...]]:
@@ -47,11 +51,11 @@ def parse_annotated(line: str) -> tuple[str, tuple[Entity, ...]]:
         span = match.group("text")
         if match.group("name") is not None:
             name, _, synonym = match.group("name").partition(":")
-            value = _entity_value(synonym or span)
+            value = _entity_value(name, synonym or span)
         else:
             spec = json.loads(match.group("json"))
             name = str(spec["entity"])
-            value = _entity_value(str(spec.get("value", span)))
+            value = _entity_value(name, str(spec.get("value", span)))
         entities.append(Entity(entity=name, value=value, start=length, end=length + len(span)))
         parts.append(span)
         length += len(span)
@@ -63,7 +67,11 @@ def parse_annotated(line: str) -> tuple[str, tuple[Entity, ...]]:
 def load_file(path: Path, language: str) -> list[Example]:
     """Examples of one file; raises TrainingDataError when the shape is not Rasa's."""
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(document, dict) or "version" not in document or not isinstance(document.get("nlu"), list):
+    if (
+        not isinstance(document, dict)
+        or "version" not in document
+        or not isinstance(document.get("nlu"), list)
+    ):
         raise TrainingDataError(f"{path}: expected a mapping with 'version' and an 'nlu' list")
     examples: list[Example] = []
     for item in document["nlu"]:

@@ -37,7 +37,9 @@ def nlu() -> None:
 @click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
 @click.option("--lang", type=click.Choice(["rw", "en", "fr"]), default=None, help="Language hint.")
 @click.option("--backend", type=click.Choice(["local", "rasa"]), default="local", show_default=True)
-@click.option("--rasa-url", default=None, help="Rasa server, e.g. http://localhost:5005 (with --backend rasa).")
+@click.option(
+    "--rasa-url", default=None, help="Rasa server, e.g. http://localhost:5005 (with --backend rasa)."
+)
 @click.option("--threshold", type=float, default=DEFAULT_THRESHOLD, show_default=True)
 @click.option(
     "--cache-dir",
@@ -68,12 +70,16 @@ def parse(
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)
 @click.option("--threshold", type=float, default=DEFAULT_THRESHOLD, show_default=True)
 @click.option("--confusions", "top_confusions", type=int, default=15, show_default=True)
-def nlu_eval(min_accuracy: float, test_fraction: float, seed: int, threshold: float, top_confusions: int) -> None:
+def nlu_eval(
+    min_accuracy: float, test_fraction: float, seed: int, threshold: float, top_confusions: int
+) -> None:
     """Train on the training data less a stratified held-out share; report accuracy per language.
 
     Exits 1 when any language's intent accuracy is below --min-accuracy.
     """
-    report = evaluate(test_fraction=test_fraction, seed=seed, threshold=threshold, top_confusions=top_confusions)
+    report = evaluate(
+        test_fraction=test_fraction, seed=seed, threshold=threshold, top_confusions=top_confusions
+    )
     click.echo(
         f"held-out {report.test_size} of {report.train_size + report.test_size} utterances "
         f"(seed {report.seed}, threshold {report.threshold})"

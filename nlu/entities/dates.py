@@ -34,5 +34,7 @@ def find_months(tokens: list[Token]) -> list[Candidate]:
                 continue
         found.append(Candidate("month", number, token.start, token.end, MONTH_PRIORITY))
         if following is not None and _is_year(following):
-            found.append(Candidate("year", int(following.text), following.start, following.end, YEAR_PRIORITY))
+            found.append(
+                Candidate("year", int(following.text), following.start, following.end, YEAR_PRIORITY)
+            )
     return found

@@ -129,7 +129,9 @@ def parse_word_number(tokens: list[Token], i: int) -> NumberSpan | None:
             continue
         if word in EN_NUMBERS or word in FR_NUMBERS:
             value = EN_NUMBERS.get(word, FR_NUMBERS.get(word, 0))
-            if word == "a" and not (j + 1 < len(tokens) and tokens[j + 1].text in HUNDRED_WORDS | THOUSAND_WORDS):
+            if word == "a" and not (
+                j + 1 < len(tokens) and tokens[j + 1].text in HUNDRED_WORDS | THOUSAND_WORDS
+            ):
                 break
             if value == 20 and previous == "quatre":
                 current += 80 - 4

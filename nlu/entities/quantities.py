@@ -35,11 +35,9 @@ _NOT_A_TERM_BEFORE = frozenset({"uyu", "uwo", "buri", "uku", "uko"})
 
 
 def _digit_value(match: re.Match[str]) -> int:
-    raw = match.group("num")
-    if match.group("sep"):
-        value = float(raw.replace(match.group("sep"), ""))
-    else:
-        value = float(raw.replace(",", "."))
+    raw, separator = match.group("num"), match.group("sep")
+    # "20.000" and "5 000" group thousands; "1.5" and "2,5" are decimals (before a k or million)
+    value = float(raw.replace(separator, "") if separator else raw.replace(",", "."))
     multiplier = _MULTIPLIERS.get(match.group("mult") or "", 1)
     return round(value * multiplier)
 
@@ -101,7 +99,7 @@ def _term(tokens: list[Token], first: int, last: int, months: int) -> Candidate:
 
 
 def find_terms(tokens: list[Token]) -> list[Candidate]:
-    """"6 months", "six mois", "un an" (12), "amezi 6", "umwaka" (12), "imyaka ibiri" (24)."""
+    """ "6 months", "six mois", "un an" (12), "amezi 6", "umwaka" (12), "imyaka ibiri" (24)."""
     found = []
     for i, token in enumerate(tokens):
         word = token.text
