@@ -65,11 +65,16 @@ class ChannelContext:
     clients: Mapping[Channel, ProviderClient] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
+    _last_by_key: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
 
-    def spawn(self, coro: Awaitable[Any], what: str) -> None:
-        """Run after the acknowledgement; failures are logged, never lost silently."""
+    def spawn(self, coro: Awaitable[Any], what: str, *, key: str | None = None) -> None:
+        """Run after the acknowledgement; failures are logged, never lost silently. Work with the same
+        `key` (a sender) runs in arrival order in this process, so a quick second message waits its turn."""
+        previous = self._last_by_key.get(key) if key else None
 
         async def guarded() -> None:
+            if previous is not None:
+                await asyncio.wait([previous])
             try:
                 await coro
             except Exception:
@@ -78,6 +83,13 @@ class ChannelContext:
         task = asyncio.get_running_loop().create_task(guarded())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        if key:
+            self._last_by_key[key] = task
+            task.add_done_callback(lambda t: self._forget(key, t))
+
+    def _forget(self, key: str, task: asyncio.Task[Any]) -> None:
+        if self._last_by_key.get(key) is task:
+            del self._last_by_key[key]
 
     async def drain(self) -> None:
         """Wait for background processing (tests, shutdown)."""

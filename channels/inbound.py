@@ -32,9 +32,17 @@ class Arrival:
     chat_id: str | None = None
 
 
-async def handle_arrival(ctx: ChannelContext, arrival: Arrival, *, deduplicated: bool = False) -> list[int]:
+async def handle_arrival(
+    ctx: ChannelContext,
+    arrival: Arrival,
+    *,
+    deduplicated: bool = False,
+    source: str = "reply",
+    fallback: Sequence[Reply] = (),
+) -> list[int]:
     """Process one inbound message at most once; returns the outbox ids of the replies. `deduplicated`:
-    the adapter already claimed the key (it had side effects of its own to guard)."""
+    the adapter already claimed the key (it had side effects of its own to guard). `fallback` is sent when
+    the handler has nothing to say."""
     if not deduplicated and not await ctx.dedup.first_time(arrival.provider, arrival.key):
         log.info("duplicate %s message %s ignored", arrival.provider, arrival.key)
         return []
@@ -49,9 +57,14 @@ async def handle_arrival(ctx: ChannelContext, arrival: Arrival, *, deduplicated:
             display_name=inbound.profile_name,
             chat_id=arrival.chat_id,
         )
-    replies = await ctx.handler(inbound)
+    replies = list(await ctx.handler(inbound)) or list(fallback)
     return await queue_replies(
-        ctx, channel=inbound.channel, recipient=arrival.recipient, phone=arrival.phone, replies=replies
+        ctx,
+        channel=inbound.channel,
+        recipient=arrival.recipient,
+        phone=arrival.phone,
+        replies=replies,
+        source=source,
     )
 
 

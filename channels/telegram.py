@@ -56,7 +56,8 @@ async def webhook(request: web.Request) -> web.StreamResponse:
         update = Update.de_json(data, ctx.extras.get("telegram_bot"))
     except (ValueError, TypeError, KeyError) as exc:
         return refuse(400, f"not a Telegram update: {exc}", request)
-    ctx.spawn(process(ctx, update), "telegram update")
+    user = update.effective_user
+    ctx.spawn(process(ctx, update), "telegram update", key=f"telegram:{user.id}" if user else None)
     return web.Response(text="ok")
 
 

@@ -17,7 +17,7 @@ from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
 from channels.base import CHANNEL_CONTEXT, ChannelContext, ProviderError, SendOptions, refuse, secret_value
-from channels.inbound import Arrival, handle_arrival, queue_replies
+from channels.inbound import Arrival, handle_arrival
 from channels.rendering import render_sms
 from core.messaging.identities import set_opted_out
 from core.messaging.outbox import apply_status
@@ -105,27 +105,22 @@ async def webhook(request: web.Request) -> web.StreamResponse:
     arrival = Arrival(inbound, "twilio", sid, address=phone, recipient=phone, phone=phone)
     keyword = body.strip().upper().rstrip(".!")
     if keyword in STOP_WORDS or keyword in START_WORDS:
-        ctx.spawn(_opt(ctx, arrival, stop=keyword in STOP_WORDS), "twilio opt-out")
+        ctx.spawn(_opt(ctx, arrival, stop=keyword in STOP_WORDS), "twilio opt-out", key=phone)
     else:
-        ctx.spawn(handle_arrival(ctx, arrival), "twilio message")
+        ctx.spawn(handle_arrival(ctx, arrival), "twilio message", key=phone)
     return _twiml()
 
 
 async def _opt(ctx: ChannelContext, arrival: Arrival, *, stop: bool) -> None:
+    """The number stops (or resumes) receiving SMS at once; the handler still hears it (the member's
+    preference, a confirmation in their language), and that one confirmation is let through."""
     if not await ctx.dedup.first_time(arrival.provider, arrival.key):
         return
     async with ctx.db.system() as session:
         await set_opted_out(session, channel="sms", address=arrival.address, opted_out=stop)
     log.info("sms %s for %s", "opt-out" if stop else "opt-in", arrival.address)
-    text = STOPPED_TEXT if stop else STARTED_TEXT
-    await queue_replies(
-        ctx,
-        channel=Channel.SMS,
-        recipient=arrival.recipient,
-        phone=arrival.phone,
-        replies=[Reply(text)],
-        source="optout",
-    )
+    confirmation = [Reply(STOPPED_TEXT if stop else STARTED_TEXT)]
+    await handle_arrival(ctx, arrival, deduplicated=True, source="optout", fallback=confirmation)
 
 
 async def status_callback(request: web.Request) -> web.StreamResponse:

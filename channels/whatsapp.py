@@ -102,8 +102,18 @@ async def webhook(request: web.Request) -> web.StreamResponse:
         return refuse(400, "not a whatsapp_business_account notification", request)
     if not isinstance(data.get("entry"), list):
         return refuse(400, "entry[] missing", request)
-    ctx.spawn(process(ctx, wa, data), "whatsapp webhook")
+    ctx.spawn(process(ctx, wa, data), "whatsapp webhook", key=_first_sender(data))
     return web.Response(text="ok")
+
+
+def _first_sender(data: dict[str, Any]) -> str | None:
+    """Who the notification is from (orders one member's messages); None for status-only posts."""
+    for entry in data["entry"]:
+        for change in (entry or {}).get("changes") or []:
+            for msg in ((change or {}).get("value") or {}).get("messages") or []:
+                if isinstance(msg, dict) and msg.get("from"):
+                    return f"whatsapp:{msg['from']}"
+    return None
 
 
 @dataclass(frozen=True, slots=True)

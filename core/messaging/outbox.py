@@ -240,7 +240,7 @@ async def claim_undispatched(session: AsyncSession, *, limit: int = 200) -> list
         .execution_options(synchronize_session=False)
     )
     batches: dict[str, list[int]] = {}
-    for batch, row_id in result.tuples():
+    for batch, row_id in result.all():
         batches.setdefault(batch, []).append(row_id)
     return [Claimed(batch, tuple(sorted(ids))) for batch, ids in batches.items()]
 

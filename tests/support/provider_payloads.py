@@ -66,7 +66,17 @@ def telegram_update(name: str, *, user_id: int | None = None, **changes: Any) ->
     return data
 
 
-def ussd_hops() -> list[dict[str, str]]:
+def ussd_hops(phone: str = RECORDED_PHONE) -> list[dict[str, str]]:
+    """The recorded session's hops under a new session id (and the given member's number)."""
     hops: list[dict[str, str]] = json.loads(fixture_text("africastalking", "session_hops.json"))
     session = f"ATUid_{secrets.token_hex(16)}"
-    return [{**hop, "sessionId": session} for hop in hops]
+    return [{**hop, "sessionId": session, "phoneNumber": phone} for hop in hops]
+
+
+def unique_phone() -> str:
+    """A Rwandan MTN number unique across test runs (Redis keeps USSD sessions and dedup keys between runs)."""
+    return f"+25078{secrets.randbelow(10**7):07d}"
+
+
+def unique_session() -> str:
+    return f"ATUid_{secrets.token_hex(16)}"

@@ -65,12 +65,14 @@ async def channel_app(settings: Settings) -> AsyncIterator[AppFactory]:
     async with AsyncExitStack() as stack:
 
         async def make(*, handler: Any = None, redis: bool = True, **overrides: Any) -> TestClient:
+            """handler="router" wires the real conversation router (bot/router.make_handler)."""
             config = secret_settings(settings, **overrides)
             if not redis:
                 config = config.model_copy(update={"redis_url": None})
             runtime = await open_runtime(config)
             stack.push_async_callback(runtime.close)
-            client = TestClient(TestServer(create_app(runtime, inbound_handler=handler or ScriptedHandler())))
+            injected = None if handler == "router" else handler or ScriptedHandler()
+            client = TestClient(TestServer(create_app(runtime, inbound_handler=injected)))
             await client.start_server()
             stack.push_async_callback(client.close)
             return client
