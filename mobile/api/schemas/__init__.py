@@ -1,0 +1,1 @@
+"""Pydantic models of the member API's payloads, one module per concept."""
