@@ -33,6 +33,7 @@ def make_celery(settings: Settings) -> Celery:
         beat_schedule={
             "heartbeat": {"task": "ops.heartbeat", "schedule": 60.0, "kwargs": {"source": "beat"}},
             "outbox-sweep": {"task": "messaging.sweep", "schedule": 60.0},
+            "reconcile-backlog": {"task": "payments.reconcile_backlog", "schedule": 60.0},
         },
     )
     for name in JOBS:

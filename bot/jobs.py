@@ -9,12 +9,14 @@ import asyncio
 import logging
 import socket
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from bot.delivery_jobs import deliver_outbox, sweep_outbox
 from bot.runtime import Runtime
 from core.messaging.errors import RetryLater
 from core.ops.service import heartbeat
+from core.payments.reconcile import reconcile_backlog, reconcile_messages
 
 log = logging.getLogger(__name__)
 JobFn = Callable[..., Awaitable[Any]]
@@ -24,11 +26,25 @@ async def worker_heartbeat(rt: Runtime, *, source: str = "inline") -> int:
     return await heartbeat(rt.db, worker=f"{socket.gethostname()}", source=source)
 
 
+async def reconcile_payments(
+    rt: Runtime, *, organization_id: int, sms_ids: list[int] | None = None
+) -> dict[str, int]:
+    """Allocate newly stored SMS (or all of the organization's unprocessed ones); safe to run twice."""
+    return (await reconcile_messages(rt.db, organization_id, sms_ids)).as_dict()
+
+
+async def reconcile_sweep(rt: Runtime, *, older_than_seconds: int = 60) -> dict[str, int]:
+    """Beat: reconcile SMS a crashed worker or a lost job left unprocessed for longer than a minute."""
+    return (await reconcile_backlog(rt.db, older_than=timedelta(seconds=older_than_seconds))).as_dict()
+
+
 # Explicit registry in priority order: name -> job function. Celery tasks are generated from it.
 JOBS: dict[str, JobFn] = {
     "ops.heartbeat": worker_heartbeat,
     "messaging.deliver": deliver_outbox,
     "messaging.sweep": sweep_outbox,
+    "payments.reconcile": reconcile_payments,
+    "payments.reconcile_backlog": reconcile_sweep,
 }
 # Celery options per job (rate limits are per worker; cross-process pacing is in core.messaging.pacing).
 TASK_OPTIONS: dict[str, dict[str, Any]] = {

@@ -26,6 +26,7 @@ for command in (
     chat.chat,
     payments.device,
     payments.import_sms,
+    payments.reconcile,
     sms.sms,
     outbox.outbox,
 ):

@@ -1,8 +1,9 @@
-"""`ibimina device add|list|revoke` (SMS forwarders) and `ibimina import-sms FILE` (phone exports)."""
+"""`ibimina device add|list|revoke` (SMS forwarders), `ibimina import-sms FILE` (phone exports), `ibimina reconcile`."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import click
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from core.organizations.models import Organization
 from core.organizations.service import find_organization
 from core.payments.devices import list_devices, register_device, revoke_device
 from core.payments.importer import import_file
+from core.payments.reconcile import reconcile_backlog, reconcile_messages
 from core.settings import Settings
 
 CLI_ACTOR = Actor.system("cli")
@@ -127,7 +129,10 @@ def import_sms(settings: Settings, path: str, org: str | None, as_json: bool) ->
                 bar.length = total
                 bar.update(done - bar.pos)
 
-            summary = await import_file(rt.db, organization.id, path, progress=progress)
+            async def reconcile(organization_id: int, sms_ids: list[int]) -> dict[str, int]:
+                return (await reconcile_messages(rt.db, organization_id, sms_ids)).as_dict()
+
+            summary = await import_file(rt.db, organization.id, path, progress=progress, reconcile=reconcile)
         return summary.as_dict()
 
     summary = with_runtime(settings, run)
@@ -135,3 +140,26 @@ def import_sms(settings: Settings, path: str, org: str | None, as_json: bool) ->
         click.echo(json.dumps(summary))
     else:
         click.echo(", ".join(f"{k}: {v}" for k, v in summary.items()))
+
+
+@click.command("reconcile")
+@click.option("--org", help="Organization slug or id; without it, every organization's unprocessed SMS.")
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 2000))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def reconcile(settings: Settings, org: str | None, batch_size: int, as_json: bool) -> None:
+    """Reconcile unprocessed SMS now: allocate payments, queue the rest in the exception queue."""
+
+    async def run(rt: Runtime) -> dict[str, int]:
+        if org:
+            organization = await _organization(rt, org)
+            outcome = await reconcile_messages(rt.db, organization.id, batch_size=batch_size)
+        else:
+            outcome = await reconcile_backlog(rt.db, older_than=timedelta(0), batch_size=batch_size)
+        return outcome.as_dict()
+
+    counts = with_runtime(settings, run)
+    if as_json:
+        click.echo(json.dumps(counts))
+    else:
+        click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))

@@ -10,6 +10,7 @@ from core.messaging import models as messaging_models
 from core.ops import models as ops_models
 from core.organizations import models as organization_models
 from core.payments import models as payment_models
+from core.payments import recon_models as reconciliation_models
 
 MODEL_MODULES = (
     organization_models,
@@ -18,6 +19,7 @@ MODEL_MODULES = (
     audit_models,
     ops_models,
     payment_models,
+    reconciliation_models,
     conversation_models,
     join_request_models,
     loan_models,
