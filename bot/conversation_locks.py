@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -51,10 +52,8 @@ class RedisConversationLocks:
         try:
             yield
         finally:
-            try:
+            with contextlib.suppress(LockError):  # expired while held: the next holder may have it already
                 await lock.release()
-            except LockError:  # expired while we held it: the next holder may already have it
-                pass
 
 
 class PostgresConversationLocks:

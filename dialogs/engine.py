@@ -9,6 +9,7 @@ number; free text goes through NLU on chat channels. Forms (`FormDialog`) ask fo
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -183,10 +184,8 @@ class FormDialog(Dialog):
         for slot in self.form_slots:
             entity = turn.entity(slot)
             if entity is not None:
-                try:
+                with contextlib.suppress(Invalid):  # a misread entity: the question is asked instead
                     ctx.slots[slot] = await self.validate(ctx, slot, str(entity.value), turn)
-                except Invalid:
-                    pass
         return await self.next_question(ctx)
 
     async def next_question(self, ctx: Context, *before: Reply) -> Step:

@@ -11,11 +11,11 @@ from core.db.database import Database
 from core.members.models import Group, Member
 from core.organizations.models import Organization
 from core.settings import Settings
+from dialogs.vocabulary import Channel
 from nlu import load_default
 from nlu.types import NluBackend
 from tests.support.conversations import Chat, add_savings, make_router
 from tests.support.factories import make_group, make_member, make_organization
-from dialogs.vocabulary import Channel
 
 
 @pytest.fixture(scope="session")

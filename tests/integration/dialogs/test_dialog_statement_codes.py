@@ -8,8 +8,8 @@ from sqlalchemy import select
 from bot.router import Router
 from core.conversations.models import ConversationMessage
 from core.db.database import Database
-from core.identity.otp import verify_code
 from core.identity.keys import IdentityKeys
+from core.identity.otp import verify_code
 from core.settings import Settings
 from dialogs.vocabulary import Channel
 from tests.integration.dialogs.conftest import Sacco
