@@ -6,10 +6,25 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from core.errors import InvalidInput
-from core.join_requests.service import clean_full_name, clean_group_code, find_group_by_code, submit_join_request
+from core.join_requests.service import (
+    clean_full_name,
+    clean_group_code,
+    find_group_by_code,
+    submit_join_request,
+)
 from dialogs.context import Context
-from dialogs.engine import GUEST, Audience, Dialog, FormDialog, Invalid, Step, Turn, confirm_answer, menu_choices
-from dialogs.vocabulary import Choice, Prompt, Reply
+from dialogs.engine import (
+    GUEST,
+    Audience,
+    Dialog,
+    FormDialog,
+    Invalid,
+    Step,
+    Turn,
+    confirm_answer,
+    menu_choices,
+)
+from dialogs.vocabulary import Channel, Choice, Prompt, Reply
 
 GUEST_ENTRIES: tuple[tuple[str, str], ...] = (
     ("guest_info", "guest.how_to_join"),
@@ -32,7 +47,10 @@ class Guest(Dialog):
         return tuple(cid for cid, _ in GUEST_ENTRIES)
 
     async def begin(self, ctx: Context, turn: Turn) -> Step:
-        return Step.ask(self.State.MAIN, Reply(ctx.t("guest.welcome"), choices=menu_choices(ctx, GUEST_ENTRIES)))
+        welcome = Reply(ctx.t("guest.welcome"), choices=menu_choices(ctx, GUEST_ENTRIES))
+        if ctx.channel is Channel.TELEGRAM and ctx.phone is None:  # a member we cannot see yet: ask for the phone
+            return Step.ask(self.State.MAIN, welcome, Reply(ctx.t("guest.share_contact"), request_contact=True))
+        return Step.ask(self.State.MAIN, welcome)
 
     async def handle(self, ctx: Context, state: str, turn: Turn) -> Step | None:
         if turn.choice_id in self.root_choices(ctx):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 from datetime import date
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ LOCALES_DIR = Path(__file__).parent / "locales"
 LANGUAGE_NAMES = {"rw": "Kinyarwanda", "en": "English", "fr": "Français"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(language: str) -> dict[str, str]:
     """msgid -> translated text for one language (read once per process)."""
     path = LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"

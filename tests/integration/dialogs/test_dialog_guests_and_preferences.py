@@ -126,3 +126,9 @@ async def test_stop_and_start(router: Router, sacco: Sacco, db: Database, stop: 
     async with db.tenant(sacco.org.id) as s:
         member = await s.get(Member, sacco.members[language].id)
         assert member is not None and member.opted_out_at is None
+
+
+async def test_telegram_without_a_phone_is_asked_to_share_it(router: Router) -> None:
+    chat = Chat(router, "tg-user-4242", Channel.TELEGRAM)
+    await chat.start()
+    assert any(r.request_contact for r in chat.last) and chat.ids[0] == "guest_info"
