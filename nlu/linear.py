@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,13 @@ class FeatureBlock:
     idf: FloatArray
     weight: float
     offset: int
+    # n-gram -> (global column, idf) as plain Python values: indexing numpy scalars per n-gram is slow
+    lookup: dict[str, tuple[int, float]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        idf = self.idf.tolist()
+        lookup = {gram: (index + self.offset, idf[index]) for gram, index in self.vocabulary.items()}
+        object.__setattr__(self, "lookup", lookup)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,24 +58,32 @@ class LinearTextModel:
         values: list[float] = []
         coverage = 0.0
         for position, block in enumerate(self.blocks):
-            grams = ANALYZERS[block.analyzer](normalized)
-            counts = Counter(g for g in grams if g in block.vocabulary)
+            lookup = block.lookup
+            counts: dict[str, int] = {}
+            long_grams = known_long = 0
+            for gram in ANALYZERS[block.analyzer](normalized):
+                known = gram in lookup
+                if known:
+                    counts[gram] = counts.get(gram, 0) + 1
+                if position == 0 and len(gram) >= 3:
+                    long_grams += 1
+                    known_long += known
             if position == 0:
-                long_grams = sum(1 for g in grams if len(g) >= 3)
-                known_long = sum(c for g, c in counts.items() if len(g) >= 3)
                 coverage = known_long / long_grams if long_grams else 0.0
             if not counts:
                 continue
-            local = [block.vocabulary[g] for g in counts]
-            idf = block.idf
-            vals = [(1.0 + math.log(c)) * float(idf[i]) for i, c in zip(local, counts.values(), strict=True)]
-            norm = math.sqrt(sum(v * v for v in vals))
-            scale = block.weight / norm
-            columns.extend(i + block.offset for i in local)
-            values.extend(v * scale for v in vals)
+            block_values = []
+            for gram, count in counts.items():
+                column, idf = lookup[gram]
+                columns.append(column)
+                block_values.append((1.0 + math.log(count)) * idf)
+            scale = block.weight / math.sqrt(sum(v * v for v in block_values))
+            values.extend(v * scale for v in block_values)
         logits = self.intercept.copy()
         if columns:
-            logits += np.asarray(values) @ self.coef[columns]
+            # multiply-and-sum rather than `@`: a BLAS call may wake worker threads, and on a busy
+            # machine that costs milliseconds for a few hundred multiplications
+            logits += (self.coef[columns] * np.asarray(values)[:, None]).sum(axis=0)
         logits -= logits.max()
         exp = np.exp(logits)
         return Scored(probabilities=exp / exp.sum(), coverage=coverage)

@@ -14,9 +14,9 @@ from nlu.training_data import Example
 
 # (analyzer, weight) per feature block; changing these changes the cache key (this file is hashed).
 INTENT_BLOCKS: tuple[tuple[str, float], ...] = (("char", 1.0), ("word", 0.7))
-LANGUAGE_BLOCKS: tuple[tuple[str, float], ...] = (("lang_char", 1.0), ("word", 0.7))
+LANGUAGE_BLOCKS: tuple[tuple[str, float], ...] = (("lang_char", 1.0),)
 INTENT_C = 100.0
-LANGUAGE_C = 10.0
+LANGUAGE_C = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ def fit_linear(
         transformer_weights={name: weight for name, weight in blocks},
     )
     features = union.fit_transform(list(texts))
-    classifier = LogisticRegression(C=c, max_iter=2000)
+    classifier = LogisticRegression(C=c, solver="newton-cg", max_iter=500)
     with threadpool_limits(limits=1):  # BLAS threads only add overhead on these small sparse problems
         classifier.fit(features, list(labels))
 
