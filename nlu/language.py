@@ -8,7 +8,7 @@ from nlu.linear import LinearTextModel
 
 DEFAULT_LANGUAGE = "rw"
 MIN_CONFIDENCE = 0.6  # below this (e.g. "ok", "1", "menu") the caller's hint is the better guess
-MIN_LETTERS = 3
+MIN_LETTERS = 4  # "ok", "bal", "1": too little text to overrule what the caller knows
 
 
 @dataclass(frozen=True, slots=True)

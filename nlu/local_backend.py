@@ -43,7 +43,8 @@ class LocalNluBackend:
         known = self._models.memory.get(normalized)
         if command is not None:
             intent, confidence = command.intent, command.confidence
-            language = command.language or language
+            # a command shared by the three languages ("menu", "stop") says nothing about language
+            language = command.language or language_hint or language
         elif known is not None:
             intent, confidence = known, 1.0
         else:
