@@ -1,1 +1,6 @@
-"""admin_web layer (see ARCHITECTURE.md)."""
+"""The staff console: server-rendered pages under /console, behind password + second-factor sign-in."""
+
+from admin_web.app import setup
+from admin_web.context import ConsoleDeps
+
+__all__ = ["ConsoleDeps", "setup"]

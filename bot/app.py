@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+import admin_web
 from bot import health, messaging
 from bot.jobs import JOBS as JOB_REGISTRY
 from bot.jobs import JobDispatcher
@@ -38,6 +39,7 @@ def create_app(
         secret_key=runtime.settings.secret_key.get_secret_value(),
         after_store=lambda org_id, sms_ids: _reconcile_later(app, org_id, sms_ids),
     )
+    admin_web.setup(app, admin_web.ConsoleDeps.build(runtime.db, runtime.settings, runtime.redis))
     return app
 
 

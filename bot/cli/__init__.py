@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import chat, check, database, outbox, payments, server, sms, workers
+from bot.cli import audit, chat, check, database, outbox, payments, pii, server, sms, workers
 from core.settings import load_settings
 
 
@@ -29,5 +29,7 @@ for command in (
     payments.reconcile,
     sms.sms,
     outbox.outbox,
+    audit.audit,
+    pii.rotate_keys,
 ):
     main.add_command(command)

@@ -8,6 +8,7 @@ import click
 
 from bot.cli.common import print_json, with_runtime
 from bot.runtime import resolve_database_url
+from core.crypto.pii import PiiCipher
 from core.db.migrate import upgrade
 from core.demo.seed import seed_demo
 from core.settings import Settings
@@ -27,7 +28,7 @@ def migrate(settings: Settings) -> None:
 @click.pass_obj
 def demo(settings: Settings, as_json: bool) -> None:
     """Load the demo SACCOs (idempotent: running it again creates nothing new)."""
-    summary = with_runtime(settings, lambda rt: seed_demo(rt.db), migrate=True)
+    summary = with_runtime(settings, lambda rt: seed_demo(rt.db, PiiCipher.from_settings(settings)), migrate=True)
     if as_json:
         print_json(summary)
         return

@@ -14,6 +14,7 @@ from bot.cli.common import setup_logging
 from bot.cli.database import print_demo_summary
 from bot.observability import init_sentry
 from bot.runtime import open_runtime
+from core.crypto.pii import PiiCipher
 from core.demo.seed import seed_demo
 from core.settings import Settings
 
@@ -48,7 +49,7 @@ async def _serve(settings: Settings, host: str, port: int, load_demo: bool, migr
         celery = configure(settings)
     try:
         if load_demo:
-            print_demo_summary(await seed_demo(runtime.db))
+            print_demo_summary(await seed_demo(runtime.db, PiiCipher.from_settings(settings)))
         runner = web.AppRunner(create_app(runtime, celery=celery), access_log=None)
         await runner.setup()
         await web.TCPSite(runner, host, port).start()

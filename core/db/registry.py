@@ -2,7 +2,10 @@
 
 from core.audit import models as audit_models
 from core.conversations import models as conversation_models
+from core.identity import member_models as identity_member_models
 from core.identity import models as identity_models
+from core.identity import ratelimit_pg as rate_limit_models
+from core.identity import staff_models as identity_staff_models
 from core.join_requests import models as join_request_models
 from core.loans import models as loan_models
 from core.members import models as member_models
@@ -16,6 +19,9 @@ MODEL_MODULES = (
     organization_models,
     member_models,
     identity_models,
+    identity_staff_models,
+    identity_member_models,
+    rate_limit_models,
     audit_models,
     ops_models,
     payment_models,

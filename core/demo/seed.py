@@ -2,36 +2,59 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.service import Actor
+from core.crypto.pii import PiiCipher, parse_keys
 from core.db.database import Database
 from core.demo.spec import ORGANIZATIONS, PLATFORM_ADMIN, DemoOrganization, DemoStaff
+from core.identity import totp
 from core.identity.models import StaffUser
 from core.identity.staff import create_staff_user
 from core.members.models import Group
 from core.members.service import add_to_group, create_group, create_member, groups_of_member, members_by_phone
 from core.organizations.models import Organization
-from core.payments.member_codes import codes_for_member
 from core.organizations.service import create_organization, find_organization
+from core.payments.member_codes import codes_for_member
 
 DEMO_ACTOR = Actor.system("demo")
 
 
-async def seed_demo(db: Database) -> dict[str, Any]:
-    """Create whatever part of the demo is missing, then return its description."""
+def demo_totp_secret(email: str) -> str:
+    """The demo staff's TOTP secret, fixed like their passwords so `demo --json` prints the same logins."""
+    return base64.b32encode(hashlib.sha256(b"ibimina-demo-totp:" + email.encode()).digest()[:20]).decode()
+
+
+def development_cipher() -> PiiCipher:
+    """The cipher the development default PII_ENCRYPTION_KEYS gives (callers should pass their own)."""
+    from core.settings import Settings
+
+    raw = Settings.model_fields["pii_encryption_keys"].get_default().get_secret_value()
+    return PiiCipher(parse_keys(raw, allow_derived=True))
+
+
+async def seed_demo(db: Database, pii: PiiCipher | None = None) -> dict[str, Any]:
+    """Create whatever part of the demo is missing, then return its description.
+
+    National IDs and TOTP secrets are encrypted with `pii` (PiiCipher.from_settings); demo staff are
+    enrolled in TOTP with the secret `demo --json` prints.
+    """
+    pii = pii or development_cipher()
     async with db.system() as session:
         for spec in ORGANIZATIONS:
             if await find_organization(session, spec.slug) is None:
-                await _create_organization(session, spec)
-        await _ensure_staff(session, None, PLATFORM_ADMIN)
+                await _create_organization(session, spec, pii)
+        await _ensure_staff(session, None, PLATFORM_ADMIN, pii)
     return await describe_demo(db)
 
 
-async def _create_organization(session: AsyncSession, spec: DemoOrganization) -> None:
+async def _create_organization(session: AsyncSession, spec: DemoOrganization, pii: PiiCipher) -> None:
     org = await create_organization(
         session, slug=spec.slug, name=spec.name, actor=DEMO_ACTOR, momo_merchant_code=spec.momo_merchant_code
     )
@@ -57,25 +80,31 @@ async def _create_organization(session: AsyncSession, spec: DemoOrganization) ->
             language=m.language,
             national_id=m.national_id,
             actor=DEMO_ACTOR,
+            pii=pii,
         )
         for code, role in m.groups:
             await add_to_group(session, member=member, group=groups[code], role=role, actor=DEMO_ACTOR)
     for s in spec.staff:
-        await _ensure_staff(session, org.id, s)
+        await _ensure_staff(session, org.id, s, pii)
 
 
-async def _ensure_staff(session: AsyncSession, organization_id: int | None, spec: DemoStaff) -> None:
-    exists = await session.execute(select(StaffUser.id).where(StaffUser.email == spec.email))
-    if exists.first() is None:
-        await create_staff_user(
-            session,
-            organization_id=organization_id,
-            email=spec.email,
-            full_name=spec.full_name,
-            password=spec.password,
-            role=spec.role,
-            actor=DEMO_ACTOR,
-        )
+async def _ensure_staff(session: AsyncSession, organization_id: int | None, spec: DemoStaff, pii: PiiCipher) -> None:
+    existing = (await session.execute(select(StaffUser).where(StaffUser.email == spec.email))).scalar_one_or_none()
+    if existing is not None:
+        if not existing.mfa_enrolled:  # a demo made before TOTP enrolment existed
+            totp.install_secret(existing, pii, demo_totp_secret(spec.email), datetime.now(UTC))
+        return
+    await create_staff_user(
+        session,
+        organization_id=organization_id,
+        email=spec.email,
+        full_name=spec.full_name,
+        password=spec.password,
+        role=spec.role,
+        actor=DEMO_ACTOR,
+        totp_secret=demo_totp_secret(spec.email),
+        pii=pii,
+    )
 
 
 async def describe_demo(db: Database) -> dict[str, Any]:
@@ -151,7 +180,7 @@ async def describe_demo(db: Database) -> dict[str, Any]:
                     "password": passwords[user.email],
                     "role": user.role,
                     "organization": org_slug,
-                    "totp_secret": user.totp_secret,
+                    "totp_secret": demo_totp_secret(user.email) if user.mfa_enrolled else None,
                 }
             )
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, SmallInteger, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base, CreatedAtMixin, IdMixin, TenantMixin
@@ -52,7 +52,9 @@ class Member(IdMixin, TenantMixin, CreatedAtMixin, Base):
     phone: Mapped[str] = mapped_column(String(16))  # E.164, e.g. +250788123456
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
-    national_id: Mapped[str | None] = mapped_column(String(64))
+    # National ID: AES-GCM ciphertext with its key id (core.crypto.pii) and an HMAC blind index for search.
+    national_id_encrypted: Mapped[str | None] = mapped_column(Text)
+    national_id_index: Mapped[str | None] = mapped_column(String(64), index=True)
     language: Mapped[str] = mapped_column(String(2), default="rw")
     status: Mapped[str] = mapped_column(String(16), default=MemberStatus.ACTIVE)
     joined_on: Mapped[date | None]

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.service import Actor, record
+from core.crypto.pii import PiiCipher
 from core.errors import Conflict, InvalidInput
 from core.members.models import Group, GroupMembership, Member, MembershipRole
 from core.payments.member_codes import assign_code
@@ -64,9 +65,21 @@ async def create_member(
     language: str = "rw",
     national_id: str | None = None,
     joined_on: date | None = None,
+    pii: PiiCipher | None = None,
 ) -> Member:
-    """Create a member; the phone is normalised to E.164 and must be unique within the organization."""
+    """Create a member; the phone is normalised to E.164 and must be unique within the organization.
+
+    A national ID is stored only encrypted (with a blind index for search), so it needs the PII cipher;
+    raises InvalidInput for a malformed phone, language or national ID, Conflict for a taken phone.
+    """
     e164 = normalise_phone(phone)
+    encrypted_id = index = None
+    if national_id is not None:
+        if pii is None:
+            raise ValueError("create_member needs the PII cipher to store a national ID")
+        clean = normalise_national_id(national_id)
+        encrypted_id = pii.encrypt(clean, context=national_id_context(organization_id))
+        index = pii.blind_index(clean, context=national_id_context(organization_id))
     if language not in LANGUAGES:
         raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}")
     existing = await session.execute(
@@ -80,7 +93,8 @@ async def create_member(
         first_name=first_name.strip(),
         last_name=last_name.strip(),
         language=language,
-        national_id=national_id,
+        national_id_encrypted=encrypted_id,
+        national_id_index=index,
         joined_on=joined_on,
     )
     session.add(member)
@@ -145,3 +159,36 @@ async def groups_of_member(session: AsyncSession, member_id: int) -> list[tuple[
         .order_by(Group.code)
     )
     return [(g, m) for g, m in rows.all()]
+
+
+def national_id_context(organization_id: int) -> str:
+    """Binds a national ID's ciphertext and blind index to its organization (no cross-tenant matching)."""
+    return f"members.national_id:{organization_id}"
+
+
+def normalise_national_id(raw: str) -> str:
+    """Rwandan national IDs are 16 digits; spaces and dashes people type are dropped."""
+    digits = "".join(ch for ch in raw if not ch.isspace() and ch != "-")
+    if not (digits.isdigit() and len(digits) == 16):
+        raise InvalidInput("a national ID number has 16 digits")
+    return digits
+
+
+def national_id_of(member: Member, pii: PiiCipher) -> str | None:
+    """The decrypted national ID (show it only to staff allowed members.view_pii)."""
+    if member.national_id_encrypted is None:
+        return None
+    return pii.decrypt(member.national_id_encrypted, context=national_id_context(member.organization_id))
+
+
+async def members_by_national_id(
+    session: AsyncSession, pii: PiiCipher, *, organization_id: int, national_id: str
+) -> list[Member]:
+    """Find members by national ID through the blind index (matches rows written under any held key)."""
+    indexes = pii.blind_indexes(normalise_national_id(national_id), context=national_id_context(organization_id))
+    rows = await session.execute(
+        select(Member)
+        .where(Member.organization_id == organization_id, Member.national_id_index.in_(indexes))
+        .order_by(Member.id)
+    )
+    return list(rows.scalars())

@@ -75,3 +75,46 @@ async def make_member(
         if group is not None:
             await add_to_group(s, member=member, group=group, role=role, actor=TEST_ACTOR)
         return member
+
+
+# --- identity (issue 7): staff with or without an authenticator -------------------------------------------
+
+STAFF_PASSWORD = "correct-horse-battery-staple"
+
+
+async def make_staff(
+    db: Database,
+    org: Organization | None,
+    *,
+    role: object = None,
+    password: str = STAFF_PASSWORD,
+    enrolled: bool = True,
+    pii: object = None,
+) -> tuple[object, str | None]:
+    """A staff user of `org` (None: platform admin); returns (user, TOTP secret or None when not enrolled).
+
+    The PII cipher defaults to the development one, which is what the test settings derive too.
+    """
+    import pyotp
+
+    from core.demo.seed import development_cipher
+    from core.identity.roles import StaffRole
+    from core.identity.staff import create_staff_user
+
+    staff_role = StaffRole(role) if role is not None else (
+        StaffRole.PLATFORM_ADMIN if org is None else StaffRole.MANAGER
+    )
+    secret = pyotp.random_base32() if enrolled else None
+    async with db.system() as s:
+        user = await create_staff_user(
+            s,
+            organization_id=None if org is None else org.id,
+            email=f"{unique('staff')}@example.test",
+            full_name="Test Staff",
+            password=password,
+            role=staff_role,
+            actor=TEST_ACTOR,
+            totp_secret=secret,
+            pii=pii or development_cipher(),  # type: ignore[arg-type]
+        )
+    return user, secret

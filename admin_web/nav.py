@@ -1,0 +1,30 @@
+"""The console's navigation, in order; each entry shows only to roles with its permission. Add yours here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.identity.permissions import Permission, allowed
+from core.identity.staff_sessions import StaffSessionView
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    label: str
+    path: str
+    permission: Permission
+
+
+NAV: tuple[NavItem, ...] = (
+    NavItem("Dashboard", "/console/", Permission.DASHBOARD_VIEW),
+    NavItem("Exceptions", "/console/exceptions", Permission.EXCEPTIONS_VIEW),
+    NavItem("Staff", "/console/staff", Permission.STAFF_VIEW),
+    NavItem("Organizations", "/console/scope", Permission.ORGANIZATIONS_MANAGE),
+    NavItem("Security", "/console/security", Permission.OWN_SECURITY),
+)
+
+
+def nav_for(view: StaffSessionView | None) -> list[NavItem]:
+    if view is None or not view.mfa_verified:
+        return []
+    return [item for item in NAV if allowed(view.role, item.permission)]

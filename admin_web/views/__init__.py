@@ -1,0 +1,1 @@
+"""Console pages, one module per area; each module has `routes` (a RouteTableDef)."""

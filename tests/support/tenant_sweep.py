@@ -1,0 +1,76 @@
+"""The tenant sweep's table: every route that takes an object id, with a way to plant such an object in
+organization B. The sweep signs in as organization A and expects 404 (not 403, not B's data) for each.
+
+Add a SweepCase here for every new console or API route with an id in its path; the sweep fails for a
+console route that is missing. `as_` is "staff" (a manager of A, console cookie + CSRF) or "member"
+(a member of A with a Bearer access token).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from core.db.database import Database
+from core.identity.keys import IdentityKeys
+from core.identity.models import StaffUser
+from core.identity.trusted_devices import trust_device
+from core.organizations.models import Organization
+from tests.support.factories import make_staff
+
+Plant = Callable[[Database, IdentityKeys, Organization], Awaitable[dict[str, Any]]]
+Unchanged = Callable[[Database, dict[str, Any]], Awaitable[bool]]
+
+# Path prefixes whose every id-taking route must have a case (add "/api/v1/" once its cases are in).
+COVERED_PREFIXES = ("/console/",)
+
+
+@dataclass(frozen=True)
+class SweepCase:
+    method: str
+    path: str  # "{name}" placeholders are filled from what `plant` returns
+    plant: Plant
+    as_: str = "staff"
+    form: dict[str, str] = field(default_factory=dict)
+    unchanged: Unchanged | None = None  # optional: B's object must be as it was
+
+
+async def _b_staff(db: Database, keys: IdentityKeys, org: Organization) -> dict[str, Any]:
+    user, _ = await make_staff(db, org, role="support_agent")
+    return {"staff_id": user.id, "role": "support_agent"}
+
+
+async def _b_staff_role_unchanged(db: Database, planted: dict[str, Any]) -> bool:
+    async with db.system() as s:
+        user = await s.get(StaffUser, planted["staff_id"])
+        return user is not None and user.role == planted["role"]
+
+
+async def _b_trusted_device(db: Database, keys: IdentityKeys, org: Organization) -> dict[str, Any]:
+    user, _ = await make_staff(db, org)
+    async with db.system() as s:
+        staff = await s.get(StaffUser, user.id)
+        assert staff is not None
+        await trust_device(s, keys, staff, label="B's laptop", now=datetime.now(UTC))
+        from sqlalchemy import select
+
+        from core.identity.staff_models import StaffTrustedDevice
+
+        device_id = (
+            await s.execute(select(StaffTrustedDevice.id).where(StaffTrustedDevice.staff_user_id == user.id))
+        ).scalar_one()
+    return {"device_id": device_id}
+
+
+SWEEP_CASES: tuple[SweepCase, ...] = (
+    SweepCase(
+        "POST",
+        "/console/staff/{staff_id}/role",
+        _b_staff,
+        form={"role": "manager"},
+        unchanged=_b_staff_role_unchanged,
+    ),
+    SweepCase("POST", "/console/security/devices/{device_id}/revoke", _b_trusted_device),
+)
