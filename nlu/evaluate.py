@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from nlu.intents import FALLBACK_INTENT, LANGUAGES
+from nlu.intents import FALLBACK_INTENT, LANGUAGES, Intent
 from nlu.local_backend import DEFAULT_THRESHOLD, LocalNluBackend
 from nlu.train import train
 from nlu.training_data import DATA_DIR, Example, load_training_data
@@ -95,8 +95,11 @@ def evaluate(
         argmax = (
             result.ranking[0][0] if result.intent == FALLBACK_INTENT and result.ranking else result.intent
         )
+        predicted = result.intent
+        if example.intent == Intent.OUT_OF_SCOPE and predicted == FALLBACK_INTENT:
+            predicted = example.intent  # off-topic is meant to come back as nlu_fallback
         detected, _ = backend.detect_language(example.text)
-        per_language[example.language].append((example, result.intent, argmax, detected))
+        per_language[example.language].append((example, predicted, argmax, detected))
 
     scores: list[LanguageScore] = []
     confusion_counts: Counter[tuple[str, str, str]] = Counter()

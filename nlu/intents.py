@@ -31,6 +31,7 @@ class Intent(StrEnum):
     CONTRIBUTIONS_DUE = "contributions_due"
     WITHDRAW = "withdraw"
     INFORM = "inform"
+    OUT_OF_SCOPE = "out_of_scope"  # trained on off-topic chatter; parse() answers NLU_FALLBACK for it
     NLU_FALLBACK = "nlu_fallback"
 
 

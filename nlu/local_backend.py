@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nlu.entities import extract_entities
-from nlu.intents import FALLBACK_INTENT
+from nlu.intents import FALLBACK_INTENT, Intent
 from nlu.keywords import match_command
 from nlu.language import LanguageDetector
 from nlu.normalize import normalize
@@ -16,7 +16,10 @@ RANKING_SIZE = 3
 
 
 class LocalNluBackend:
-    """Parses with the compiled models; ``threshold`` decides when to answer ``nlu_fallback``."""
+    """Parses with the compiled models. The answer is ``nlu_fallback`` when confidence is below
+    ``threshold``, and also when the model recognises off-topic chatter (``out_of_scope`` then leads
+    the ranking), so a dialog has one intent to handle with a clarifying question.
+    """
 
     __slots__ = ("_languages", "_models", "threshold")
 
@@ -41,20 +44,21 @@ class LocalNluBackend:
 
         command = match_command(text)
         known = self._models.memory.get(normalized)
-        if command is not None:
-            intent, confidence = command.intent, command.confidence
-            # a command shared by the three languages ("menu", "stop") says nothing about language
-            language = command.language or language_hint or language
-        elif known is not None:
-            intent, confidence = known, 1.0
+        if command is not None or known is not None:
+            if command is not None:
+                intent, confidence = command.intent, command.confidence
+                # a command shared by the three languages ("menu", "stop") says nothing about language
+                language = command.language or language_hint or language
+            else:
+                intent, confidence = str(known), 1.0
+            others = ((name, p) for name, p in ranking if name != intent)
+            ranking = ((intent, confidence), *others)[:RANKING_SIZE]
         else:
             intent, confidence = ranking[0]
             if scored.coverage < MIN_COVERAGE:
                 confidence = round(confidence * scored.coverage / MIN_COVERAGE, 4)
-            if confidence < self.threshold:
-                intent = FALLBACK_INTENT
-            return ParseResult(intent, confidence, entities, language, ranking)
-        ranking = ((intent, confidence), *((name, p) for name, p in ranking if name != intent))[:RANKING_SIZE]
+        if confidence < self.threshold or intent == Intent.OUT_OF_SCOPE:
+            intent = FALLBACK_INTENT
         return ParseResult(intent, confidence, entities, language, ranking)
 
     async def aparse(self, text: str, language_hint: str | None = None) -> ParseResult:

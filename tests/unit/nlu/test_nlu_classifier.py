@@ -41,6 +41,7 @@ UTTERANCES: dict[str, list[tuple[str, str]]] = {
         ("mfasha sinumva uko bikora", "help"),
         ("reka ibyo, sinshaka gukomeza", "cancel"),
         ("nshaka gutangira gukoresha serivisi", "start"),
+        ("ni nde uzatsinda umukino w'ejo", "nlu_fallback"),
     ],
     "en": [
         ("hello there, good morning", "greet"),
@@ -66,6 +67,7 @@ UTTERANCES: dict[str, list[tuple[str, str]]] = {
         ("i dont understand what to do, help", "help"),
         ("cancel that, i changed my mind", "cancel"),
         ("let's get started", "start"),
+        ("who will win the match tonight", "nlu_fallback"),
     ],
     "fr": [
         ("bonjour, comment allez-vous ?", "greet"),
@@ -91,6 +93,7 @@ UTTERANCES: dict[str, list[tuple[str, str]]] = {
         ("je ne comprends pas, aidez moi", "help"),
         ("annuler ma demande svp", "cancel"),
         ("je veux commencer à recevoir les messages", "start"),
+        ("quel temps fera-t-il demain", "nlu_fallback"),
     ],
 }
 CASES = [(lang, text, intent) for lang, rows in UTTERANCES.items() for text, intent in rows]
@@ -104,7 +107,9 @@ def test_realistic_utterances(nlu_backend: LocalNluBackend, language: str, text:
 
 def test_every_trained_intent_is_covered_by_the_table() -> None:
     for rows in UTTERANCES.values():
-        assert {intent for _, intent in rows} == TRAINED_INTENTS - {"inform"}
+        assert {intent for _, intent in rows} == TRAINED_INTENTS - {"inform", "out_of_scope"} | {
+            FALLBACK_INTENT
+        }
 
 
 @pytest.mark.parametrize(
@@ -117,10 +122,16 @@ def test_gibberish_falls_back(nlu_backend: LocalNluBackend, text: str) -> None:
     assert len(result.ranking) == 3 and all(name != FALLBACK_INTENT for name, _ in result.ranking)
 
 
+def test_off_topic_is_a_fallback_led_by_out_of_scope(nlu_backend: LocalNluBackend) -> None:
+    result = nlu_backend.parse("tell me a joke about football", "en")
+    assert result.intent == FALLBACK_INTENT
+    assert result.ranking[0][0] == "out_of_scope"
+
+
 def test_threshold_is_configurable(nlu_models: TrainedModels) -> None:
-    text = "je mange du pain"
+    text = "je veux un crédit"
     assert LocalNluBackend(nlu_models, threshold=1.01).parse(text).intent == FALLBACK_INTENT
-    assert LocalNluBackend(nlu_models, threshold=0.0).parse(text).intent != FALLBACK_INTENT
+    assert LocalNluBackend(nlu_models, threshold=0.0).parse(text).intent == "apply_loan"
 
 
 def test_result_shape(nlu_backend: LocalNluBackend) -> None:
