@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
+import shutil
 from importlib import metadata
 from pathlib import Path
 
@@ -17,6 +19,8 @@ from nlu.training_data import DATA_DIR, data_files, load_training_data
 log = logging.getLogger(__name__)
 
 CACHE_FORMAT = "1"
+KEY_LENGTH = 24
+_KEY_RE = re.compile(rf"^[0-9a-f]{{{KEY_LENGTH}}}$")
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "ibimina" / "nlu"
 # The modules whose source decides what a trained model is; editing any of them retrains.
 _MODEL_SOURCES = ("normalize.py", "features.py", "lexicon.py", "linear.py", "train.py", "training_data.py")
@@ -78,7 +82,7 @@ def load_or_train(data_dir: Path = DATA_DIR, cache_dir: Path | None = DEFAULT_CA
     """
     if cache_dir is None:
         return train(load_training_data(data_dir))
-    directory = cache_dir / fingerprint(data_dir)[:24]
+    directory = cache_dir / fingerprint(data_dir)[:KEY_LENGTH]
     try:
         return load_models(directory)
     except (OSError, ValueError, KeyError) as exc:
@@ -88,4 +92,13 @@ def load_or_train(data_dir: Path = DATA_DIR, cache_dir: Path | None = DEFAULT_CA
         save_models(models, directory)
     except OSError as exc:
         log.warning("nlu: could not cache the trained model in %s: %s", directory, exc)
+    else:
+        prune_stale(cache_dir, keep=directory.name)
     return models
+
+
+def prune_stale(cache_dir: Path, keep: str) -> None:
+    """Remove models cached for older data or code, so the cache does not grow with every edit."""
+    for entry in cache_dir.iterdir():
+        if entry.name != keep and entry.is_dir() and _KEY_RE.match(entry.name):
+            shutil.rmtree(entry, ignore_errors=True)

@@ -58,6 +58,19 @@ def test_corrupt_cache_is_retrained(
     assert load_models(directory).memory == nlu_models.memory
 
 
+def test_stale_models_are_pruned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, nlu_models: TrainedModels
+) -> None:
+    stale = tmp_path / ("0" * 24)
+    stale.mkdir()
+    (stale / "intent.npz").write_bytes(b"old")
+    unrelated = tmp_path / "notes"
+    unrelated.mkdir()
+    monkeypatch.setattr(nlu.cache, "train", lambda examples: nlu_models)
+    load_or_train(cache_dir=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([fingerprint()[:24], "notes"])
+
+
 def test_fingerprint_follows_the_data(tmp_path: Path) -> None:
     copy = tmp_path / "data"
     shutil.copytree(DATA_DIR, copy)
