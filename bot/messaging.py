@@ -17,7 +17,7 @@ from bot.jobs import JobDispatcher
 from bot.keys import JOBS, RUNTIME
 from bot.runtime import Runtime
 from channels.base import CHANNEL_CONTEXT, ChannelContext
-from channels.registry import setup_channels
+from channels.registry import SHUTDOWN_GRACE, setup_channels
 from core.messaging.dedup import Deduplicator, PgDeduplicator, RedisDeduplicator
 from core.messaging.outbox import NOTIFY_CHANNEL, claim_undispatched
 from dialogs.vocabulary import Choice, Inbound, InboundHandler, InboundKind, Reply
@@ -121,7 +121,7 @@ async def _outbox_relay(app: web.Application) -> AsyncIterator[None]:
         if listener is not None:
             with contextlib.suppress(Exception):
                 await listener.close()
-        await app[CHANNEL_CONTEXT].drain()
+        await app[CHANNEL_CONTEXT].drain(grace=SHUTDOWN_GRACE)
         await jobs.drain()  # deliveries in flight still need their clients
         await close_channel_clients(runtime)
 

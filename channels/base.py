@@ -91,10 +91,20 @@ class ChannelContext:
         if self._last_by_key.get(key) is task:
             del self._last_by_key[key]
 
-    async def drain(self) -> None:
-        """Wait for background processing (tests, shutdown)."""
+    async def drain(self, grace: float | None = None) -> None:
+        """Wait for background processing (tests, shutdown). After `grace` seconds, what is left is cancelled and
+        counted in the log (those messages were acknowledged: the sender is told nothing)."""
+        deadline = None if grace is None else asyncio.get_running_loop().time() + grace
         while self._background:
-            await asyncio.gather(*list(self._background), return_exceptions=True)
+            left = None if deadline is None else deadline - asyncio.get_running_loop().time()
+            if left is not None and left <= 0:
+                pending = list(self._background)
+                log.error("shutdown: %d inbound message(s) still in progress are abandoned", len(pending))
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+                return
+            await asyncio.wait(list(self._background), timeout=left)
 
 
 CHANNEL_CONTEXT = web.AppKey("channel_context", ChannelContext)

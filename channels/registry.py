@@ -44,6 +44,8 @@ def _no_client(settings: Settings) -> ProviderClient:
     raise RuntimeError("USSD has no outbound client: pushes to USSD members go by SMS")
 
 
+SHUTDOWN_GRACE = 20.0  # seconds to finish acknowledged work when the service stops
+
 # Explicit, in priority order (the order preferred-channel delivery and the console list them).
 CHANNELS: tuple[ChannelAdapter, ...] = (
     ChannelAdapter(
@@ -94,7 +96,7 @@ def setup_channels(app: web.Application, ctx: ChannelContext) -> None:
 
 async def _drain(app: web.Application) -> None:
     ctx = app[CHANNEL_CONTEXT]
-    await ctx.drain()
+    await ctx.drain(grace=SHUTDOWN_GRACE)
     engine = ctx.extras.get("ussd_engine")
     if isinstance(engine, UssdEngine):
         await engine.drain()

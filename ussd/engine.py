@@ -77,9 +77,9 @@ class UssdEngine:
         self._background: set[asyncio.Task[None]] = set()
 
     async def hop(self, hop: UssdHop) -> UssdAnswer:
-        state = await self.store.get(hop.session_id)
+        state, latest = await self.store.load(hop.session_id, hop.phone)
         if state is None:
-            return await self._start(hop)
+            return await self._start(hop, latest)
         if state.final:
             return UssdAnswer(state.current_page.text, True)
         answer = self._latest_input(hop, state)
@@ -101,9 +101,8 @@ class UssdEngine:
             inbound = self._inbound(hop, state, InboundKind.TEXT, answer)
         return await self._answer(hop, state, inbound)
 
-    async def _start(self, hop: UssdHop) -> UssdAnswer:
+    async def _start(self, hop: UssdHop, previous: UssdState | None) -> UssdAnswer:
         state = UssdState(hop.session_id, hop.phone, last_text=hop.text if hop.cumulative else "")
-        previous = await self.store.latest_for_phone(hop.phone)
         if (
             previous is not None
             and previous.session_id != hop.session_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
@@ -16,6 +17,7 @@ from core.messaging.models import UssdSessionRecord
 from dialogs.vocabulary import Choice
 from ussd.screens import UssdPage, UssdScreen
 
+log = logging.getLogger(__name__)
 SESSION_TTL = 300  # seconds; a USSD session lasts at most ~180 s
 RESUME_WINDOW = 120.0  # a member who dials again within 2 minutes gets the dropped screen back
 
@@ -69,10 +71,9 @@ class UssdState:
 
 
 class UssdSessionStore(Protocol):
-    async def get(self, session_id: str) -> UssdState | None: ...
-
-    async def latest_for_phone(self, phone: str) -> UssdState | None:
-        """The phone's most recent session (for resuming a dropped one)."""
+    async def load(self, session_id: str, phone: str) -> tuple[UssdState | None, UssdState | None]:
+        """(this session's state, the phone's most recent session's state) in one round trip where the
+        store allows: the second resumes a dropped session when the first is None."""
         ...
 
     async def save(self, state: UssdState) -> None: ...
@@ -85,12 +86,9 @@ class MemorySessionStore:
         self._by_id: dict[str, UssdState] = {}
         self._by_phone: dict[str, str] = {}
 
-    async def get(self, session_id: str) -> UssdState | None:
-        return self._by_id.get(session_id)
-
-    async def latest_for_phone(self, phone: str) -> UssdState | None:
+    async def load(self, session_id: str, phone: str) -> tuple[UssdState | None, UssdState | None]:
         sid = self._by_phone.get(phone)
-        return self._by_id.get(sid) if sid else None
+        return self._by_id.get(session_id), self._by_id.get(sid) if sid else None
 
     async def save(self, state: UssdState) -> None:
         self._by_id[state.session_id] = state
@@ -102,18 +100,16 @@ class RedisSessionStore:
         self.redis = redis
         self.ttl = ttl
 
-    async def get(self, session_id: str) -> UssdState | None:
-        raw = await self.redis.get(f"ussd:s:{session_id}")
-        return UssdState.from_json(raw) if raw else None
-
-    async def latest_for_phone(self, phone: str) -> UssdState | None:
-        sid = await self.redis.get(f"ussd:p:{phone}")
-        return await self.get(sid.decode()) if sid else None
+    async def load(self, session_id: str, phone: str) -> tuple[UssdState | None, UssdState | None]:
+        """One MGET: the phone key holds a copy of its latest session's state."""
+        current, latest = await self.redis.mget(f"ussd:s:{session_id}", f"ussd:last:{phone}")
+        return _parsed(current), _parsed(latest)
 
     async def save(self, state: UssdState) -> None:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.set(f"ussd:s:{state.session_id}", state.to_json(), ex=self.ttl)
-            pipe.set(f"ussd:p:{state.phone}", state.session_id, ex=self.ttl)
+        raw = state.to_json()
+        async with self.redis.pipeline(transaction=False) as pipe:  # one round trip
+            pipe.set(f"ussd:s:{state.session_id}", raw, ex=self.ttl)
+            pipe.set(f"ussd:last:{state.phone}", raw, ex=self.ttl)
             await pipe.execute()
 
 
@@ -123,22 +119,20 @@ class PgSessionStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def get(self, session_id: str) -> UssdState | None:
+    async def load(self, session_id: str, phone: str) -> tuple[UssdState | None, UssdState | None]:
         async with self.db.system() as session:
-            row = await session.scalar(
+            current = await session.scalar(
                 select(UssdSessionRecord.state).where(UssdSessionRecord.session_id == session_id)
             )
-        return UssdState.from_json(json.dumps(row)) if row else None
-
-    async def latest_for_phone(self, phone: str) -> UssdState | None:
-        async with self.db.system() as session:
-            row = await session.scalar(
-                select(UssdSessionRecord.state)
-                .where(UssdSessionRecord.phone == phone)
-                .order_by(UssdSessionRecord.updated_at.desc())
-                .limit(1)
-            )
-        return UssdState.from_json(json.dumps(row)) if row else None
+            latest = None
+            if current is None:
+                latest = await session.scalar(
+                    select(UssdSessionRecord.state)
+                    .where(UssdSessionRecord.phone == phone)
+                    .order_by(UssdSessionRecord.updated_at.desc())
+                    .limit(1)
+                )
+        return _state(current), _state(latest)
 
     async def save(self, state: UssdState) -> None:
         data = json.loads(state.to_json())
@@ -152,3 +146,18 @@ class PgSessionStore:
                     set_={"state": data, "hops": state.hops, "updated_at": func.now()},
                 )
             )
+
+
+def _state(row: dict[str, Any] | None) -> UssdState | None:
+    return _parsed(json.dumps(row)) if row else None
+
+
+def _parsed(raw: str | bytes | None) -> UssdState | None:
+    """A stored state, or None when absent or unreadable (an older format): the member starts afresh."""
+    if not raw:
+        return None
+    try:
+        return UssdState.from_json(raw)
+    except (ValueError, TypeError, KeyError):
+        log.warning("unreadable USSD session state ignored: %r", raw[:80])
+        return None

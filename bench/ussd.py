@@ -1,0 +1,295 @@
+"""USSD hop throughput and latency next to a bare aiohttp handler, and WhatsApp acknowledgement latency.
+
+    python bench/ussd.py --seconds 6 --concurrency 64
+
+On a scratch database of the local PostgreSQL (dropped afterwards) and the local Redis, with --members
+members who have savings, it starts, each as its own process on loopback:
+  bare     an aiohttp handler answering a constant CON screen (the reference);
+  channel  the real app with a constant handler injected: the USSD channel's own cost (route, session
+           store on Redis, paging, rendering);
+  service  `ibimina serve` with the real conversation router: dial, then "My savings" (a balance check);
+and drives each from a separate load-generator process (an aiohttp client pool, --concurrency sessions),
+then posts signed WhatsApp messages to the service and measures the acknowledgement. Prints requests/s, p50
+and p99 per run and the ratios to the bare handler measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import multiprocessing
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+APP_SECRET = "bench-app-secret"  # noqa: S105 - a scratch secret for loopback only
+CON_SCREEN = "CON Murakaza neza! Choose:\n1. My savings\n2. Pay\n3. Loans\n4. Statement\n5. Help"
+BALANCE = re.compile(r"^(\d+)\. (My savings|Amafaranga|Mon épargne)", re.M)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+# --- servers (each runs in its own process) -------------------------------------------------------------
+
+
+def run_bare(port: int) -> None:
+    from aiohttp import web
+
+    async def ussd(request: web.Request) -> web.Response:
+        await request.post()  # parse the form like the real route does
+        return web.Response(text=CON_SCREEN, content_type="text/plain")
+
+    app = web.Application()
+    app.router.add_post("/channels/ussd/africastalking", ussd)
+    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+
+
+def run_channel(port: int, env: dict[str, str]) -> None:
+    os.environ.update(env)
+    from aiohttp import web
+
+    from bot.app import create_app
+    from bot.runtime import open_runtime
+    from core.settings import load_settings
+    from dialogs.vocabulary import Choice, Inbound, Reply
+
+    menu = tuple(
+        Choice(str(i), t) for i, t in enumerate(["My savings", "Pay", "Loans", "Statement", "Help"], 1)
+    )
+
+    async def constant(inbound: Inbound) -> list[Reply]:
+        if inbound.choice_id:
+            return [Reply("Your savings: RWF 15,000", final=True)]
+        return [Reply("Murakaza neza! Choose:", choices=menu)]
+
+    async def main() -> None:
+        runtime = await open_runtime(load_settings(_env_file=None))
+        runner = web.AppRunner(create_app(runtime, inbound_handler=constant), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def wait_for(port: int, proc: subprocess.Popen[bytes] | multiprocessing.Process, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            alive = proc.poll() is None if isinstance(proc, subprocess.Popen) else proc.is_alive()
+            if not alive:
+                raise SystemExit(f"server on {port} exited") from None
+            time.sleep(0.2)
+    raise SystemExit(f"server on {port} did not start")
+
+
+# --- load generator (its own process) ------------------------------------------------------------------
+
+
+def load(
+    url: str, mode: str, phones: list[str], seconds: float, concurrency: int, warmup: float
+) -> dict[str, Any]:
+    return asyncio.run(_load(url, mode, phones, seconds, concurrency, warmup))
+
+
+async def _load(
+    url: str, mode: str, phones: list[str], seconds: float, concurrency: int, warmup: float
+) -> dict[str, Any]:
+    import aiohttp
+
+    samples: dict[str, list[float]] = {"all": [], "dial": [], "balance": [], "ack": []}
+    counts = {"ok": 0, "bad": 0}
+    start = time.perf_counter() + warmup
+    stop = start + seconds
+    path = "/channels/whatsapp" if mode == "whatsapp" else "/channels/ussd/africastalking"
+
+    async def timed(session: aiohttp.ClientSession, kind: str, **kw: Any) -> str:
+        t0 = time.perf_counter()
+        async with session.post(url + path, **kw) as r:
+            body = await r.text()
+            ok = r.status == 200
+        t1 = time.perf_counter()
+        if t0 >= start and t1 <= stop:
+            samples["all"].append(t1 - t0)
+            samples[kind].append(t1 - t0)
+            counts["ok" if ok else "bad"] += 1
+        return body
+
+    async def ussd_worker(session: aiohttp.ClientSession, n: int) -> None:
+        i = 0
+        while time.perf_counter() < stop:
+            phone = phones[(n + i * concurrency) % len(phones)]
+            form = {"sessionId": f"ATUid_{secrets.token_hex(8)}", "serviceCode": "*384*1#", "phoneNumber": phone,
+                    "networkCode": "63510", "text": ""}  # fmt: skip
+            screen = await timed(session, "dial", data=form)
+            match = BALANCE.search(screen)
+            if mode != "bare" and match:
+                await timed(session, "balance", data={**form, "text": match.group(1)})
+            elif mode == "bare":
+                await timed(session, "balance", data={**form, "text": "1"})
+            i += 1
+
+    async def whatsapp_worker(session: aiohttp.ClientSession, n: int) -> None:
+        i = 0
+        while time.perf_counter() < stop:
+            wa_id = phones[(n + i * concurrency) % len(phones)].lstrip("+")
+            body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+                "messaging_product": "whatsapp", "metadata": {"display_phone_number": "250780000000", "phone_number_id": "1"},
+                "contacts": [{"profile": {"name": "Bench"}, "wa_id": wa_id}],
+                "messages": [{"from": wa_id, "id": f"wamid.B{secrets.token_hex(12)}", "timestamp": str(int(time.time())),
+                              "type": "text", "text": {"body": "balance"}}]}}]}]}).encode()  # fmt: skip
+            sig = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+            await timed(
+                session,
+                "ack",
+                data=body,
+                headers={"Content-Type": "application/json", "X-Hub-Signature-256": sig},
+            )
+            i += 1
+            await asyncio.sleep(0.05)  # members type; the ack is measured while the backlog is being worked
+
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        worker = whatsapp_worker if mode == "whatsapp" else ussd_worker
+        await asyncio.gather(*(worker(session, n) for n in range(concurrency)))
+    ms = {k: (percentile(v, 0.5) * 1000, percentile(v, 0.99) * 1000, len(v)) for k, v in samples.items() if v}
+    return {"rps": len(samples["all"]) / seconds, "ms": ms, **counts}
+
+
+# --- set-up --------------------------------------------------------------------------------------------
+
+
+async def seed(url: str, members: int) -> list[str]:
+    from core.audit.service import Actor
+    from core.db.database import Database
+    from core.ledger.chart import SystemAccount, ensure_member_savings_accounts, system_account_id
+    from core.ledger.posting import post_entry
+    from core.ledger.types import EntryKind, PostingSpec
+    from core.members.service import add_to_group, create_group, create_member
+    from core.money import Money
+    from core.organizations.service import create_organization
+
+    actor = Actor.system("bench")
+    db = Database(url, pool_size=2)
+    phones = [f"+25078{8_000_000 + i:07d}" for i in range(members)]
+    try:
+        async with db.system() as s:
+            org = await create_organization(s, slug="bench-ussd", name="Bench SACCO", actor=actor)
+        async with db.tenant(org.id) as s:
+            group = await create_group(s, organization_id=org.id, code="BENCH", name="Twisungane", contribution_amount=2000,
+                                       contribution_frequency="weekly", meeting_day=2, actor=actor)  # fmt: skip
+            ids = []
+            for i, phone in enumerate(phones):
+                m = await create_member(s, organization_id=org.id, phone=phone, first_name="Bench", last_name=f"M{i}",
+                                        language="en", actor=actor)  # fmt: skip
+                await add_to_group(s, member=m, group=group, actor=actor)
+                ids.append(m.id)
+            accounts = await ensure_member_savings_accounts(s, org.id, [(m, group.id) for m in ids])
+            clearing = await system_account_id(s, org.id, SystemAccount.MTN_CLEARING)
+            for m in ids:
+                money = Money(15_000, "RWF")
+                await post_entry(s, organization_id=org.id, kind=EntryKind.CONTRIBUTION, idempotency_key=f"bench-{m}",
+                                 postings=(PostingSpec.debit(clearing, money), PostingSpec.credit(accounts[(m, group.id)], money)),
+                                 actor=actor, audit=False)  # fmt: skip
+    finally:
+        await db.dispose()
+    return phones
+
+
+def run_load(url: str, mode: str, phones: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(load, (url, mode, phones, args.seconds, args.concurrency, args.warmup))
+
+
+def line(name: str, result: dict[str, Any], key: str = "all") -> str:
+    p50, p99, n = result["ms"].get(key, (float("nan"), float("nan"), 0))
+    return f"{name:<34} {result['rps']:>9.0f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   ({n} samples, {result['bad']} not 200)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=6.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--members", type=int, default=300)
+    args = parser.parse_args()
+
+    from core.db.migrate import upgrade
+    from tests.support.servers import create_database, drop_database, postgres_server_url, redis_server_url
+
+    server_url = postgres_server_url()
+    url, name = asyncio.run(create_database(server_url, prefix="bench_ussd"))
+    procs: list[Any] = []
+    try:
+        asyncio.run(upgrade(url))
+        phones = asyncio.run(seed(url, args.members))
+        env = {"DATABASE_URL": url, "REDIS_URL": redis_server_url(), "IBIMINA_ENV": "development",
+               "WHATSAPP_VERIFY_TOKEN": "bench", "WHATSAPP_APP_SECRET": APP_SECRET,
+               "PUBLIC_BASE_URL": "http://127.0.0.1", "IBIMINA_DATA_DIR": "/tmp/ibimina-bench", "DATABASE_POOL_SIZE": "20"}  # fmt: skip
+        for key in ("CELERY_BROKER_URL",):
+            os.environ.pop(key, None)
+        ports = {"bare": free_port(), "channel": free_port(), "service": free_port()}
+        ctx = multiprocessing.get_context("spawn")
+        bare = ctx.Process(target=run_bare, args=(ports["bare"],), daemon=True)
+        channel = ctx.Process(target=run_channel, args=(ports["channel"], env), daemon=True)
+        ibimina = Path(sys.executable).with_name("ibimina")
+        service = subprocess.Popen(
+            [str(ibimina), "serve", "--host", "127.0.0.1", "--port", str(ports["service"]), "--no-migrate"],
+            env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        procs = [bare, channel, service]
+        bare.start()
+        channel.start()
+        for key, proc in (("bare", bare), ("channel", channel), ("service", service)):
+            wait_for(ports[key], proc)
+        base = {k: f"http://127.0.0.1:{p}" for k, p in ports.items()}
+        print(
+            f"USSD hops at {args.concurrency} concurrent sessions, {args.seconds:.0f} s each after {args.warmup:.0f} s warm-up"
+        )
+        ref = run_load(base["bare"], "bare", phones, args)
+        own = run_load(base["channel"], "channel", phones, args)
+        real = run_load(base["service"], "service", phones, args)
+        ack = run_load(base["service"], "whatsapp", phones, args)
+        print(line("bare aiohttp (constant CON)", ref))
+        print(line("USSD channel, constant handler", own))
+        print(line("USSD service, real router (all)", real))
+        print(line("  of which the balance hop", real, "balance"))
+        print(line("WhatsApp POST acknowledgement", ack, "ack"))
+        print(f"ratio channel/bare: {own['rps'] / ref['rps']:.2f}   ratio service/bare: {real['rps'] / ref['rps']:.2f}"
+              f"   (target >= 0.30 with p99 < 25 ms)")  # fmt: skip
+    finally:
+        for proc in procs:
+            proc.kill()  # the service would otherwise finish the WhatsApp backlog first
+        for proc in procs:
+            proc.wait(10) if isinstance(proc, subprocess.Popen) else proc.join(10)
+        asyncio.run(drop_database(server_url, name))
+
+
+if __name__ == "__main__":
+    main()
