@@ -86,7 +86,7 @@ async def verify(call: Call) -> TokenResponse:
 
 @ROUTES.operation(
     "POST", "/auth/refresh", summary="New tokens for a refresh token", body=RefreshRequest,
-    response=TokenResponse, auth=False,
+    response=TokenResponse, auth=False, errors=(401,),
 )
 async def refresh(call: Call) -> TokenResponse:
     """Refresh tokens rotate: each works once. Presenting a spent one signs that login out everywhere."""

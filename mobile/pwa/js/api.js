@@ -63,6 +63,7 @@ export function onSignedOut(fn) {
 /** Forget the tokens and every cached answer (the next person on this phone sees nothing of ours). */
 export async function forget() {
   localStorage.removeItem(TOKENS);
+  localStorage.removeItem(KEPT);
   listeners.clear();
   if ('caches' in window) await caches.delete('ibimina-api-v1');
   const worker = navigator.serviceWorker && navigator.serviceWorker.controller;
@@ -128,10 +129,47 @@ export async function send(method, path, options = {}) {
 
 /** JSON of a GET, and when it was cached when the service worker answered from its cache (else null). */
 export async function get(path, options = {}) {
-  const response = await send('GET', path, options);
+  let response;
+  try {
+    response = await send('GET', path, options);
+  } catch (error) {
+    const kept = remembered(path); // no service worker (the native shell): the last answer we kept
+    if (kept) return kept;
+    throw error;
+  }
   if (!response.ok) throw new ApiError(response.status, await problemOf(response));
   const stamp = response.headers.get(CACHED_AT);
-  return { data: await response.json(), cachedAt: stamp ? Number(stamp) : null };
+  const data = await response.json();
+  if (!stamp) remember(path, data);
+  return { data, cachedAt: stamp ? Number(stamp) : null };
+}
+
+// Where no service worker controls the page (the Capacitor WebView), keep the last answers of the screens
+// in localStorage instead, so the app still opens with the last data and says how old it is.
+const KEPT = 'ibimina.kept';
+const KEEP_AT_MOST = 30;
+
+function workerControls() {
+  return Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);
+}
+
+function remember(path, data) {
+  if (workerControls()) return;
+  try {
+    const kept = JSON.parse(localStorage.getItem(KEPT) || '{}');
+    kept[path] = { data, at: Date.now() };
+    const paths = Object.keys(kept).sort((a, b) => kept[b].at - kept[a].at).slice(0, KEEP_AT_MOST);
+    localStorage.setItem(KEPT, JSON.stringify(Object.fromEntries(paths.map((p) => [p, kept[p]]))));
+  } catch { /* storage full: the app simply has no offline copy */ }
+}
+
+function remembered(path) {
+  try {
+    const hit = JSON.parse(localStorage.getItem(KEPT) || '{}')[path];
+    return hit ? { data: hit.data, cachedAt: hit.at } : null;
+  } catch {
+    return null;
+  }
 }
 
 export async function post(path, body, options = {}) {

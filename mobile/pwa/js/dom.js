@@ -1,4 +1,4 @@
-// Building DOM without innerHTML: text is always text, so data from the API can never become markup.
+// Building DOM from elements and text nodes only: data from the API can never become markup.
 
 /**
  * h('a', {class: 'btn', href: '#/x', on: {click: fn}, dataset: {id: 1}}, 'text', childNode, [more])

@@ -74,7 +74,8 @@ async function detail({ root, screen, go }, id) {
       h('div', { class: 'row' }, h('h2', { text: loan.group_name || '' }), statusBadge(loan.status)),
       h('div', { class: 'card' },
         h('div', { class: 'row' }, h('span', { class: 'label', text: t('loans.amount') }), h('span', { class: 'amount', text: money(loan.principal, loan.currency, lang) })),
-        h('div', { class: 'row' }, h('span', { class: 'label', text: t('balances.loan') }), h('span', { class: 'amount', text: money(loan.outstanding || 0, loan.currency, lang) }))),
+        loan.outstanding === null ? null : h('div', { class: 'row' }, h('span', { class: 'label', text: t('balances.loan') }),
+          h('span', { class: 'amount', text: money(loan.outstanding, loan.currency, lang) }))),
       h('h3', { text: t('loans.schedule') }),
       loan.schedule.length
         ? h('ul', { class: 'plain card' }, loan.schedule.map((line) => h('li', { class: 'row' },
