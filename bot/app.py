@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 import admin_web
+import mobile
 from bot import health, messaging
 from bot.jobs import JOBS as JOB_REGISTRY
 from bot.jobs import JobDispatcher
@@ -40,6 +41,7 @@ def create_app(
         after_store=lambda org_id, sms_ids: _reconcile_later(app, org_id, sms_ids),
     )
     admin_web.setup(app, admin_web.ConsoleDeps.build(runtime.db, runtime.settings, runtime.redis))
+    mobile.setup(app, mobile.MobileDeps.build(runtime.db, runtime.settings, runtime.redis))
     return app
 
 
