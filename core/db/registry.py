@@ -7,6 +7,7 @@ from core.identity import models as identity_models
 from core.identity import ratelimit_pg as rate_limit_models
 from core.identity import staff_models as identity_staff_models
 from core.join_requests import models as join_request_models
+from core.ledger import models as ledger_models
 from core.loans import models as loan_models
 from core.members import models as member_models
 from core.messaging import models as messaging_models
@@ -18,6 +19,7 @@ from core.payments import recon_models as reconciliation_models
 MODEL_MODULES = (
     organization_models,
     member_models,
+    ledger_models,
     identity_models,
     identity_staff_models,
     identity_member_models,

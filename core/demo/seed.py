@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.audit.service import Actor
 from core.crypto.pii import PiiCipher, parse_keys
 from core.db.database import Database
+from core.demo.contributions import post_demo_contributions
 from core.demo.spec import ORGANIZATIONS, PLATFORM_ADMIN, DemoOrganization, DemoStaff
 from core.identity import totp
 from core.identity.models import StaffUser
@@ -51,6 +52,7 @@ async def seed_demo(db: Database, pii: PiiCipher | None = None) -> dict[str, Any
             if await find_organization(session, spec.slug) is None:
                 await _create_organization(session, spec, pii)
         await _ensure_staff(session, None, PLATFORM_ADMIN, pii)
+        await post_demo_contributions(session)
     return await describe_demo(db)
 
 

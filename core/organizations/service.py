@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.service import Actor, record
 from core.errors import Conflict
+from core.ledger.chart import create_chart_of_accounts
 from core.organizations.models import Organization
 
 
@@ -38,6 +39,7 @@ async def create_organization(
     )
     session.add(org)
     await session.flush()
+    await create_chart_of_accounts(session, organization_id=org.id, currency=currency)
     await record(
         session,
         organization_id=org.id,

@@ -118,3 +118,17 @@ async def make_staff(
             pii=pii or development_cipher(),  # type: ignore[arg-type]
         )
     return user, secret
+
+
+async def make_savings(db: Database, org: Organization, member: Member, group: Group, amount: int) -> int:
+    """Give a member `amount` of savings in the group (a contribution from MTN clearing); returns the account id."""
+    from core.ledger.chart import ensure_member_savings_account
+    from core.ledger.operations import record_contribution
+    from core.money import Money
+
+    async with db.tenant(org.id) as s:
+        await record_contribution(
+            s, org.id, member.id, group.id, Money(amount, org.currency), idempotency_key=unique("savings"),
+            actor=TEST_ACTOR,
+        )
+        return await ensure_member_savings_account(s, org.id, member.id, group.id)
