@@ -64,19 +64,30 @@ class ChannelContext:
     ussd_store: UssdSessionStore
     clients: Mapping[Channel, ProviderClient] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
+    max_active: int = 32  # inbound messages worked on at once; the rest wait (keeps acknowledgements quick)
+    max_backlog: int = 5000  # beyond this, webhooks answer 503 and the provider redelivers later
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
     _last_by_key: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
+    _slots: asyncio.Semaphore | None = None
+
+    @property
+    def overloaded(self) -> bool:
+        return len(self._background) >= self.max_backlog
 
     def spawn(self, coro: Awaitable[Any], what: str, *, key: str | None = None) -> None:
         """Run after the acknowledgement; failures are logged, never lost silently. Work with the same
         `key` (a sender) runs in arrival order in this process, so a quick second message waits its turn."""
         previous = self._last_by_key.get(key) if key else None
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.max_active)
+        slots = self._slots
 
         async def guarded() -> None:
             if previous is not None:
                 await asyncio.wait([previous])
             try:
-                await coro
+                async with slots:
+                    await coro
             except Exception:
                 log.exception("background %s failed", what)
 
@@ -108,6 +119,11 @@ class ChannelContext:
 
 
 CHANNEL_CONTEXT = web.AppKey("channel_context", ChannelContext)
+
+
+def busy(request: web.Request) -> web.Response:
+    """Back-pressure: the provider retries later (Meta, Telegram and Twilio all redeliver on 5xx)."""
+    return refuse(503, "overloaded, retry later", request)
 
 
 def refuse(status: int, reason: str, request: web.Request, **details: Any) -> web.Response:

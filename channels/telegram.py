@@ -21,7 +21,15 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from channels.base import CHANNEL_CONTEXT, ChannelContext, ProviderError, SendOptions, refuse, secret_value
+from channels.base import (
+    CHANNEL_CONTEXT,
+    ChannelContext,
+    ProviderError,
+    SendOptions,
+    busy,
+    refuse,
+    secret_value,
+)
 from channels.inbound import Arrival, handle_arrival, queue_replies
 from channels.rendering import TelegramMessage, render_telegram, telegram_callback_data
 from core.messaging.identities import identity, link_phone
@@ -56,6 +64,8 @@ async def webhook(request: web.Request) -> web.StreamResponse:
         update = Update.de_json(data, ctx.extras.get("telegram_bot"))
     except (ValueError, TypeError, KeyError) as exc:
         return refuse(400, f"not a Telegram update: {exc}", request)
+    if ctx.overloaded:
+        return busy(request)
     user = update.effective_user
     ctx.spawn(process(ctx, update), "telegram update", key=f"telegram:{user.id}" if user else None)
     return web.Response(text="ok")

@@ -16,7 +16,15 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from channels.base import CHANNEL_CONTEXT, ChannelContext, ProviderError, SendOptions, refuse, secret_value
+from channels.base import (
+    CHANNEL_CONTEXT,
+    ChannelContext,
+    ProviderError,
+    SendOptions,
+    busy,
+    refuse,
+    secret_value,
+)
 from channels.inbound import Arrival, handle_arrival
 from channels.rendering import render_sms
 from core.messaging.identities import set_opted_out
@@ -103,6 +111,8 @@ async def webhook(request: web.Request) -> web.StreamResponse:
         channel_user_id=phone,
     )
     arrival = Arrival(inbound, "twilio", sid, address=phone, recipient=phone, phone=phone)
+    if ctx.overloaded:
+        return busy(request)
     keyword = body.strip().upper().rstrip(".!")
     if keyword in STOP_WORDS or keyword in START_WORDS:
         ctx.spawn(_opt(ctx, arrival, stop=keyword in STOP_WORDS), "twilio opt-out", key=phone)

@@ -28,7 +28,15 @@ from pywa_async.types.callback import (
 from pywa_async.types.message import Message
 from pywa_async.types.message_status import MessageStatus
 
-from channels.base import CHANNEL_CONTEXT, ChannelContext, ProviderError, SendOptions, refuse, secret_value
+from channels.base import (
+    CHANNEL_CONTEXT,
+    ChannelContext,
+    ProviderError,
+    SendOptions,
+    busy,
+    refuse,
+    secret_value,
+)
 from channels.inbound import Arrival, handle_arrival
 from channels.rendering import WaKind, WhatsAppMessage, render_whatsapp
 from core.messaging.outbox import apply_status
@@ -102,6 +110,8 @@ async def webhook(request: web.Request) -> web.StreamResponse:
         return refuse(400, "not a whatsapp_business_account notification", request)
     if not isinstance(data.get("entry"), list):
         return refuse(400, "entry[] missing", request)
+    if ctx.overloaded:
+        return busy(request)
     ctx.spawn(process(ctx, wa, data), "whatsapp webhook", key=_first_sender(data))
     return web.Response(text="ok")
 
