@@ -110,9 +110,9 @@ def require(permission: Permission) -> Callable[[Handler], Handler]:
             if view is None or not view.mfa_verified:
                 if request.method in ("GET", "HEAD"):
                     raise web.HTTPSeeOther(LOGIN_PATH)
-                raise PermissionDenied("sign in first")
+                raise PermissionDenied("Sign in first.")
             if not allowed(view.role, permission):
-                raise PermissionDenied("your role does not allow this page or action")
+                raise PermissionDenied("Your role does not allow this page or action.")
             return await handler(request)
 
         guarded.__dict__["required_permission"] = permission
