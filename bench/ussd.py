@@ -123,6 +123,7 @@ async def _load(
 
     samples: dict[str, list[float]] = {"all": [], "dial": [], "balance": [], "ack": []}
     counts = {"ok": 0, "bad": 0}
+    odd: list[str] = []
     start = time.perf_counter() + warmup
     stop = start + seconds
     path = "/channels/whatsapp" if mode == "whatsapp" else "/channels/ussd/africastalking"
@@ -149,6 +150,8 @@ async def _load(
             match = BALANCE.search(screen)
             if mode != "bare" and match:
                 await timed(session, "balance", data={**form, "text": match.group(1)})
+            elif mode != "bare" and len(odd) < 3:
+                odd.append(screen[:120])
             elif mode == "bare":
                 await timed(session, "balance", data={**form, "text": "1"})
             i += 1
@@ -177,7 +180,7 @@ async def _load(
         worker = whatsapp_worker if mode == "whatsapp" else ussd_worker
         await asyncio.gather(*(worker(session, n) for n in range(concurrency)))
     ms = {k: (percentile(v, 0.5) * 1000, percentile(v, 0.99) * 1000, len(v)) for k, v in samples.items() if v}
-    return {"rps": len(samples["all"]) / seconds, "ms": ms, **counts}
+    return {"rps": len(samples["all"]) / seconds, "ms": ms, "odd": odd, **counts}
 
 
 # --- set-up --------------------------------------------------------------------------------------------
@@ -281,6 +284,8 @@ def main() -> None:
         print(line("USSD service, real router (all)", real))
         print(line("  of which the balance hop", real, "balance"))
         print(line("WhatsApp POST acknowledgement", ack, "ack"))
+        for screen in real["odd"]:
+            print("  unexpected first screen:", repr(screen))
         print(f"ratio channel/bare: {own['rps'] / ref['rps']:.2f}   ratio service/bare: {real['rps'] / ref['rps']:.2f}"
               f"   (target >= 0.30 with p99 < 25 ms)")  # fmt: skip
     finally:

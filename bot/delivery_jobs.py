@@ -7,10 +7,7 @@ acks_late redelivery is harmless. Clients and the pacer are built once per proce
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
-
-from sqlalchemy import delete, func
 
 from bot.runtime import Runtime
 from channels.base import ProviderClient
@@ -18,10 +15,10 @@ from channels.delivery import Deliverer
 from channels.registry import build_clients
 from core.messaging.dedup import purge_processed
 from core.messaging.errors import RetryLater
-from core.messaging.models import UssdSessionRecord
 from core.messaging.outbox import claim_undispatched
 from core.messaging.pacing import MemoryPacer, Pacer, RedisPacer
 from dialogs.vocabulary import Channel
+from ussd.session import purge_ussd_sessions
 
 log = logging.getLogger(__name__)
 CLIENTS, PACER = "channel_clients", "channel_pacer"
@@ -71,7 +68,5 @@ async def sweep_outbox(rt: Runtime, *, limit: int = 200) -> dict[str, Any]:
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     purged = await purge_processed(rt.db)
     async with rt.db.system() as session:
-        await session.execute(
-            delete(UssdSessionRecord).where(UssdSessionRecord.updated_at < func.now() - timedelta(days=1))
-        )
+        await purge_ussd_sessions(session)
     return {"batches": len(claimed), "outcomes": outcomes, "purged_webhook_keys": purged}

@@ -18,14 +18,15 @@ from bot.keys import JOBS, RUNTIME
 from bot.runtime import Runtime
 from channels.base import CHANNEL_CONTEXT, ChannelContext
 from channels.registry import SHUTDOWN_GRACE, setup_channels
-from core.messaging.dedup import Deduplicator, PgDeduplicator, RedisDeduplicator
+from core.messaging.dedup import Deduplicator, PgDeduplicator, RedisDeduplicator, purge_processed
 from core.messaging.outbox import NOTIFY_CHANNEL, claim_undispatched
 from dialogs.vocabulary import Choice, Inbound, InboundHandler, InboundKind, Reply
-from ussd.session import PgSessionStore, RedisSessionStore, UssdSessionStore
+from ussd.session import PgSessionStore, RedisSessionStore, UssdSessionStore, purge_ussd_sessions
 
 log = logging.getLogger(__name__)
 DELIVER_JOB = "messaging.deliver"
 RELAY_POLL_SECONDS = 15.0
+HOUSEKEEPING_SECONDS = 3600.0
 
 
 class ServiceStartingHandler:
@@ -128,6 +129,7 @@ async def _outbox_relay(app: web.Application) -> AsyncIterator[None]:
 
 async def _relay_loop(runtime: Runtime, jobs: JobDispatcher, wake: asyncio.Event) -> None:
     wake.set()  # catch up at start
+    housekeeping_at = 0.0
     while True:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), timeout=RELAY_POLL_SECONDS)
@@ -137,6 +139,12 @@ async def _relay_loop(runtime: Runtime, jobs: JobDispatcher, wake: asyncio.Event
                 claimed = await claim_undispatched(session)
             for batch in claimed:
                 jobs.submit(DELIVER_JOB, ids=list(batch.ids))
+            now = asyncio.get_running_loop().time()
+            if jobs.celery is None and now >= housekeeping_at:  # no beat without a broker: purge here
+                housekeeping_at = now + HOUSEKEEPING_SECONDS
+                await purge_processed(runtime.db)
+                async with runtime.db.system() as session:
+                    await purge_ussd_sessions(session)
         except Exception:
             log.exception("outbox relay pass failed")
             await asyncio.sleep(1.0)

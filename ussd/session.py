@@ -6,11 +6,13 @@ import json
 import logging
 import time
 from dataclasses import asdict, dataclass, field, replace
+from datetime import timedelta
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.database import Database
 from core.messaging.models import UssdSessionRecord
@@ -146,6 +148,14 @@ class PgSessionStore:
                     set_={"state": data, "hops": state.hops, "updated_at": func.now()},
                 )
             )
+
+
+async def purge_ussd_sessions(session: AsyncSession, older_than: timedelta = timedelta(days=1)) -> int:
+    """Forget PostgreSQL-stored sessions past any use (Redis expires its own). System scope."""
+    result = await session.execute(
+        delete(UssdSessionRecord).where(UssdSessionRecord.updated_at < func.now() - older_than)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _state(row: dict[str, Any] | None) -> UssdState | None:
