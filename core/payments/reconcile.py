@@ -38,7 +38,7 @@ _CLAIM = """
        AND status IN ('pending', 'unparsed', 'duplicate') {extra}
      ORDER BY id
      LIMIT :limit
-       FOR UPDATE SKIP LOCKED
+       FOR NO KEY UPDATE SKIP LOCKED
 """
 _CLAIM_ANY = text(_CLAIM.format(extra=""))
 _CLAIM_IDS = text(_CLAIM.format(extra="AND id = ANY(CAST(:ids AS bigint[]))"))
@@ -100,9 +100,10 @@ async def _claim(
 def _retryable(exc: Exception) -> bool:
     if isinstance(exc, IdempotencyConflict):
         return True  # a concurrent batch posted the same transaction id: the rerun sees it as a duplicate
-    if isinstance(exc, DBAPIError):
-        return getattr(exc.orig, "sqlstate", None) in _RETRYABLE_STATES
-    return False
+    state = (
+        getattr(exc.orig, "sqlstate", None) if isinstance(exc, DBAPIError) else getattr(exc, "sqlstate", None)
+    )
+    return state in _RETRYABLE_STATES
 
 
 async def reconcile_messages(

@@ -25,6 +25,7 @@ MAX_SUGGESTIONS = 5
 CONFIDENT_SCORE = 60
 CONFIDENT_MARGIN = 20
 NAME_CUTOFF = 60
+MAX_CANDIDATES = 60  # members scored per payer name
 KIGALI = ZoneInfo("Africa/Kigali")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -46,31 +47,65 @@ def name_similarity(payer: str, member: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Roster:
-    """One organization's members (with their active groups) prepared for phone-tail and name search."""
+    """One organization's members (with their active groups) prepared for phone-tail and name search.
+
+    Names are searched through their words: each payer word is matched (fuzzily) against the organization's
+    vocabulary of name words, members sharing enough of those words are the candidates, and only they are
+    scored with name_similarity. That keeps a search at a fraction of a millisecond for thousands of members.
+    """
 
     members: Mapping[int, MemberInfo]
     groups: Mapping[int, GroupInfo]
     by_phone: Mapping[str, int]
     by_tail: Mapping[str, tuple[int, ...]]
-    ids: tuple[int, ...]
-    folded_names: tuple[str, ...]
+    by_word: Mapping[str, tuple[int, ...]]
+    vocabulary: tuple[str, ...]
+    cache: dict[str, tuple[tuple[int, int], ...]]
 
     @classmethod
     def build(cls, members: Iterable[MemberInfo], groups: Iterable[GroupInfo]) -> Roster:
         by_id = {m.id: m for m in members}
         tails: dict[str, list[int]] = {}
+        words: dict[str, list[int]] = {}
         for m in by_id.values():
             digits = "".join(ch for ch in m.phone if ch.isdigit())
             tails.setdefault(digits[-3:], []).append(m.id)
-        ids = tuple(by_id)
+            for word in set(fold_name(m.name).split()):
+                words.setdefault(word, []).append(m.id)
         return cls(
             members=by_id,
             groups={g.id: g for g in groups},
             by_phone={m.phone: m.id for m in by_id.values()},
             by_tail={k: tuple(v) for k, v in tails.items()},
-            ids=ids,
-            folded_names=tuple(fold_name(by_id[i].name) for i in ids),
+            by_word={k: tuple(v) for k, v in words.items()},
+            vocabulary=tuple(words),
+            cache={},
         )
+
+    def name_matches(self, payer_name: str) -> tuple[tuple[int, int], ...]:
+        """(member id, similarity) of members whose name is like the payer's, best first (at most 15)."""
+        folded = fold_name(payer_name)
+        if folded in self.cache:
+            return self.cache[folded]
+        words = folded.split()
+        hits: dict[int, int] = {}
+        for word in set(words):
+            for match, _, _ in process.extract(
+                word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=80, limit=5
+            ):
+                for member_id in self.by_word[match]:
+                    hits[member_id] = hits.get(member_id, 0) + 1
+        need = min(2, len(set(words)))
+        candidates = sorted((m for m, n in hits.items() if n >= need), key=lambda m: (-hits[m], m))[
+            :MAX_CANDIDATES
+        ]
+        scored = ((m, name_similarity(payer_name, self.members[m].name)) for m in candidates)
+        found = tuple(
+            sorted(((m, s) for m, s in scored if s >= NAME_CUTOFF), key=lambda x: (-x[1], x[0]))[:15]
+        )
+        if len(self.cache) < 10_000:
+            self.cache[folded] = found
+        return found
 
 
 def suggest(facts: PaymentFacts, unmatched: Unmatched, roster: Roster) -> tuple[Suggestion, ...]:
@@ -103,17 +138,10 @@ def suggest(facts: PaymentFacts, unmatched: Unmatched, roster: Roster) -> tuple[
                 member_id,
                 Evidence("phone_tail", POINTS["phone_tail"], f"payer's phone ends {tail}, like {phone}"),
             )
-    if facts.payer_name and roster.ids:
-        folded = fold_name(facts.payer_name)
-        hits = process.extract(
-            folded, roster.folded_names, scorer=fuzz.token_set_ratio, score_cutoff=NAME_CUTOFF, limit=15
-        )
-        for _, _, index in hits:
-            member = roster.members[roster.ids[index]]
-            score = name_similarity(facts.payer_name, member.name)
-            if score >= NAME_CUTOFF:
-                detail = f"payer {facts.payer_name!r} ~ member {member.name!r} ({score}%)"
-                add_member(member.id, Evidence("name", score - 50, detail))
+    if facts.payer_name:
+        for member_id, score in roster.name_matches(facts.payer_name):
+            detail = f"payer {facts.payer_name!r} ~ member {roster.members[member_id].name!r} ({score}%)"
+            add_member(member_id, Evidence("name", score - 50, detail))
     ranked = [_finish(facts, target, evidence, roster) for target, evidence in found.items()]
     ranked.sort(key=lambda s: (-s.score, s.target.member_id, s.target.group_id or 0))
     return tuple(ranked[:MAX_SUGGESTIONS])

@@ -170,3 +170,10 @@ def test_nothing_to_go_on_gives_no_suggestion() -> None:
     outcome = match_payment(facts, _directory())
     assert isinstance(outcome, Unmatched)
     assert suggest(facts, outcome, _roster()) == ()
+
+
+def test_a_misspelt_reordered_name_still_finds_the_member() -> None:
+    roster = _roster()
+    assert [m for m, _ in roster.name_matches("HABIMAN JEAN BOSCO")][:1] == [2]
+    assert roster.name_matches("Zzyzx Qwerty") == ()
+    assert {m for m, _ in roster.name_matches("UWASE")} == {1, 4}  # one word: everyone who has it
