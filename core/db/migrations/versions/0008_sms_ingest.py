@@ -5,6 +5,7 @@ Revises: 0007
 """
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -17,13 +18,13 @@ down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-def _org() -> sa.Column:
+def _org() -> sa.Column[int]:
     return sa.Column(
         "organization_id", sa.BigInteger(), sa.ForeignKey("organizations.id", ondelete="RESTRICT"), nullable=False
     )
 
 
-def _now() -> sa.Column:
+def _now() -> sa.Column[datetime]:
     return sa.Column(
         "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
     )
