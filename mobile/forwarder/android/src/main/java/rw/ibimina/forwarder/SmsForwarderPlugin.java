@@ -37,7 +37,7 @@ public final class SmsForwarderPlugin extends Plugin {
         JSArray given = call.getArray("senders");
         if (given != null && given.length() > 0) {
             try {
-                senders = given.toList().toArray(new String[0]);
+                senders = given.<String>toList().toArray(new String[0]);
             } catch (JSONException e) {
                 call.reject("senders must be a list of strings");
                 return;
@@ -113,7 +113,9 @@ public final class SmsForwarderPlugin extends Plugin {
         out.put("configured", configured);
         out.put("deviceId", configured ? store.deviceId() : null);
         out.put("endpoint", configured ? store.endpoint() : null);
-        out.put("senders", new JSArray(java.util.Arrays.asList(store.senders())));
+        JSArray senders = new JSArray();
+        for (String sender : store.senders()) senders.put(sender);
+        out.put("senders", senders);
         out.put("queued", queued);
         out.put("setAside", store.count(true));
         out.put("lastDeliveredAt", store.noted("last_delivered_at"));
