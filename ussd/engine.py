@@ -143,17 +143,17 @@ class UssdEngine:
     async def _call(self, phone: str, inbound: Inbound) -> Sequence[Reply] | None:
         """The handler's replies; None when it overran the budget (its replies will follow by SMS)."""
         task = asyncio.ensure_future(self.handler(inbound))
-        try:
-            return await asyncio.wait_for(asyncio.shield(task), timeout=self.budget)
-        except TimeoutError:
+        done, _ = await asyncio.wait((task,), timeout=self.budget)  # the task is never cancelled here
+        if not done:
             log.warning(
                 "ussd handler over %.1fs for %s; following up by SMS", self.budget, inbound.message_id
             )
             self._spawn(self._late(phone, task))
             return None
-        except Exception:
-            log.exception("ussd handler failed for %s", inbound.message_id)
+        if (error := task.exception()) is not None:
+            log.error("ussd handler failed for %s", inbound.message_id, exc_info=error)
             return [Reply(ERROR_NOTICE, final=True)]
+        return task.result()
 
     async def _late(self, phone: str, task: asyncio.Future[Sequence[Reply]]) -> None:
         try:
