@@ -38,7 +38,7 @@ def outbox(settings: Settings, as_json: bool, channel: str | None, phone: str | 
                 "source": r.source,
                 "organization_id": r.organization_id,
                 "error": r.error,
-                "created_at": r.created_at.isoformat(),
+                "created_at": r.created_at.isoformat(timespec="seconds"),
             }
             for r in rows
         ]
