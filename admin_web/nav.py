@@ -18,6 +18,8 @@ class NavItem:
 NAV: tuple[NavItem, ...] = (
     NavItem("Dashboard", "/console/", Permission.DASHBOARD_VIEW),
     NavItem("Exceptions", "/console/exceptions", Permission.EXCEPTIONS_VIEW),
+    NavItem("Members", "/console/members", Permission.MEMBERS_VIEW),
+    NavItem("Groups", "/console/groups", Permission.MEMBERS_VIEW),
     NavItem("Staff", "/console/staff", Permission.STAFF_VIEW),
     NavItem("Organizations", "/console/scope", Permission.ORGANIZATIONS_MANAGE),
     NavItem("Security", "/console/security", Permission.OWN_SECURITY),

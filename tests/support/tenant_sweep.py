@@ -74,3 +74,45 @@ SWEEP_CASES: tuple[SweepCase, ...] = (
     ),
     SweepCase("POST", "/console/security/devices/{device_id}/revoke", _b_trusted_device),
 )
+
+
+# --- staff console (issue 9): exceptions, members, groups, statements ------------------------------------
+
+
+async def _b_exception(db: Database, keys: IdentityKeys, org: Organization) -> dict[str, Any]:
+    """B's open exception (a payment with no reference), with its member and group."""
+    from core.payments.exception_queue import list_exceptions
+    from core.payments.reconcile import reconcile_messages
+    from tests.support.factories import make_group, make_member
+    from tests.support.momo import mtn_received, store
+
+    group = await make_group(db, org)
+    member = await make_member(db, org, group)
+    await store(db, org.id, mtn_received(1500, "", name="Nobody Known", phone="*********999"))
+    await reconcile_messages(db, org.id)
+    page = await list_exceptions(db, org.id)
+    return {"exception_id": page.items[0].id, "member_id": member.id, "group_id": group.id}
+
+
+async def _b_exception_open(db: Database, planted: dict[str, Any]) -> bool:
+    from core.payments.recon_models import PaymentException
+
+    async with db.system() as s:
+        exc = await s.get(PaymentException, planted["exception_id"])
+        return exc is not None and exc.status == "open"
+
+
+SWEEP_CASES = (
+    *SWEEP_CASES,
+    SweepCase("GET", "/console/exceptions/{exception_id}", _b_exception),
+    SweepCase("POST", "/console/exceptions/{exception_id}/allocate", _b_exception, form={"payee": "#1"},
+              unchanged=_b_exception_open),
+    SweepCase("POST", "/console/exceptions/{exception_id}/refund", _b_exception, form={"note": "x"},
+              unchanged=_b_exception_open),
+    SweepCase("POST", "/console/exceptions/{exception_id}/ignore", _b_exception, form={"reason": "x"},
+              unchanged=_b_exception_open),
+    SweepCase("POST", "/console/exceptions/{exception_id}/undo", _b_exception, form={"reason": "x"},
+              unchanged=_b_exception_open),
+    SweepCase("GET", "/console/members/{member_id}", _b_exception),
+    SweepCase("GET", "/console/groups/{group_id}", _b_exception),
+)
