@@ -4,8 +4,12 @@
 
 Creates scratch databases (dropped afterwards), an organization with --members members, then posts
 clearing -> member savings entries from --clients concurrent clients (spread over --processes processes,
-like pgbench -j): one entry per transaction with and without a per-entry audit event, then --batch entries
-per transaction; then runs `pgbench -c <clients> -j 2 -T <seconds>` at scale 10 and prints the ratios.
+like pgbench -j), each phase for --seconds:
+  single          post_entry in db.tenant(), one entry per transaction, one audit event per entry
+  single-noaudit  the same without the audit event (the per-organization audit chain serialises writers)
+  lean            commit_entries: one entry per transaction in one round trip (scope, post, commit)
+  batch           post_entries in db.tenant(), --batch entries per transaction, one audit event per batch
+then runs `pgbench -c <clients> -j 2 -T <seconds>` (tpcb-like, scale 10) and prints the ratios.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from core.db.roles import APP_ROLE  # noqa: E402
 from core.db.urls import libpq_dsn  # noqa: E402
 from core.ledger.chart import SystemAccount, ensure_member_savings_accounts, system_account_id  # noqa: E402
 from core.ledger.check import check_ledger  # noqa: E402
-from core.ledger.posting import post_entries, post_entry  # noqa: E402
+from core.ledger.posting import commit_entries, post_entries, post_entry  # noqa: E402
 from core.ledger.types import EntryKind, NewEntry, PostingSpec  # noqa: E402
 from core.members.service import add_to_group, create_group, create_member  # noqa: E402
 from core.money import Money  # noqa: E402
@@ -53,7 +57,7 @@ class Books:
 @dataclass(frozen=True)
 class Job:
     books: Books
-    phase: str  # single | single-noaudit | batch
+    phase: str  # single | single-noaudit | lean | batch
     process: int
     clients: int
     batch: int
@@ -102,13 +106,16 @@ async def _client(db: Database, job: Job, client: int) -> tuple[int, list[float]
     while time.time() < deadline:
         prefix = f"{job.phase}:{job.process}:{client}:{i}"
         t0 = time.perf_counter()
-        async with db.tenant(org) as s:
-            if job.phase == "batch":
-                await post_entries(s, org, [_entry(b, rng, f"{prefix}:{k}") for k in range(job.batch)])
-            else:
-                e = _entry(b, rng, prefix)
-                await post_entry(s, organization_id=org, kind=e.kind, postings=e.postings,
-                                 idempotency_key=e.idempotency_key, actor=ACTOR, audit=job.phase == "single")
+        if job.phase == "lean":
+            await commit_entries(db, org, [_entry(b, rng, prefix)])
+        else:
+            async with db.tenant(org) as s:
+                if job.phase == "batch":
+                    await post_entries(s, org, [_entry(b, rng, f"{prefix}:{k}") for k in range(job.batch)])
+                else:
+                    e = _entry(b, rng, prefix)
+                    await post_entry(s, organization_id=org, kind=e.kind, postings=e.postings,
+                                     idempotency_key=e.idempotency_key, actor=ACTOR, audit=job.phase == "single")
         latencies.append(time.perf_counter() - t0)
         posted += job.batch if job.phase == "batch" else 1
         i += 1
@@ -177,12 +184,16 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2, help="client processes (pgbench uses -j 2)")
     parser.add_argument("--batch", type=int, default=250, help="entries per transaction on the batched path")
     parser.add_argument("--members", type=int, default=1000)
-    parser.add_argument("--phases", default="single,single-noaudit,batch")
+    parser.add_argument("--phases", default="single,single-noaudit,lean,batch")
+    parser.add_argument("--batch-clients", type=int, default=None, help="clients on the batched path (default --clients)")
     parser.add_argument("--no-pgbench", action="store_true")
     args = parser.parse_args()
 
     os.environ.setdefault("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     server = postgres_server_url()
+    print(f"load average at start: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
+    # pgbench before and after the ledger phases: the machine's load may change while we run.
+    tps_before = None if args.no_pgbench else _pgbench(server, args.clients, args.seconds)
     url, name = asyncio.run(create_database(server, prefix="ledger_bench"))
     try:
         asyncio.run(upgrade(url))
@@ -191,17 +202,22 @@ def main() -> None:
         print(f"set-up: organization with {args.members} members in {time.perf_counter() - t0:.1f}s")
         results: dict[str, float] = {}
         for phase in args.phases.split(","):
-            rate, p50, p99 = _phase(books, phase, args.clients, args.processes, args.batch, args.seconds)
+            clients = args.batch_clients or args.clients if phase == "batch" else args.clients
+            rate, p50, p99 = _phase(books, phase, clients, min(args.processes, clients), args.batch, args.seconds)
             results[phase] = rate
             size = f"{args.batch}/tx" if phase == "batch" else "1/tx"
-            print(f"ledger {phase:<15} {size:>7}: {rate:9.0f} entries/s   p50 {p50:7.2f} ms   p99 {p99:7.2f} ms per tx")
+            print(f"ledger {phase:<15} {size:>7} x{clients} clients: {rate:7.0f} entries/s   "
+                  f"p50 {p50:7.2f} ms   p99 {p99:7.2f} ms per tx")
         print(asyncio.run(_check(url)))
     finally:
         asyncio.run(drop_database(server, name))
-    if args.no_pgbench:
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
+    if tps_before is None:
         return
-    tps = _pgbench(server, args.clients, args.seconds)
-    print(f"pgbench tpcb-like -c {args.clients} -j 2 -T {args.seconds} (scale 10): {tps:.0f} tps")
+    tps_after = _pgbench(server, args.clients, args.seconds)
+    tps = (tps_before + tps_after) / 2
+    print(f"pgbench tpcb-like -c {args.clients} -j 2 -T {args.seconds} (scale 10): {tps_before:.0f} tps before, "
+          f"{tps_after:.0f} after, mean {tps:.0f}")
     for phase, rate in results.items():
         target = 2.0 if phase == "batch" else 0.5
         verdict = "meets" if rate / tps >= target else "below"

@@ -1,7 +1,7 @@
 """Posting entries: the one write path into the ledger, a batch per round trip (one entry is a batch of one).
 
 The work happens in the database function `ledger_post_entries` (migration 0002): it locks balance rows in a
-fixed order, detects replays, inserts entries and postings and moves balances in the caller's transaction.
+fixed order, detects replays, inserts entries and postings and moves balances in one transaction.
 """
 
 from __future__ import annotations
@@ -17,14 +17,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.service import Actor, record
-from core.errors import DomainError, InvalidInput
-from core.ledger.errors import (
-    AlreadyReversed,
-    IdempotencyConflict,
-    InsufficientFunds,
-    UnbalancedEntry,
-    UnknownAccount,
-)
+from core.db.database import Database
+from core.errors import InvalidInput
+from core.ledger.errors import IdempotencyConflict, translate_error
 from core.ledger.rules import canonical_metadata, content_digest, validate_entry
 from core.ledger.types import NewEntry, PostedEntry, PostingSpec
 
@@ -35,9 +30,17 @@ _PARAMS = (
     "org", "keys", "kinds", "digests", "effective", "actor_types", "actor_ids", "memos", "metadata", "reverses",
     "entry_nos", "accounts", "amounts", "currencies",
 )
-# The same call twice: positional for asyncpg (prepared once per connection), named for SQLAlchemy.
-_POST_SQL = f"SELECT {_COLUMNS} FROM ledger_post_entries({', '.join(f'${i}' for i in range(1, 15))})"
+_ARGS = ", ".join(f"${i}" for i in range(2, 15))
+# The same call three ways: positional for asyncpg (prepared once per connection), named for SQLAlchemy,
+# and with the organization scope set in the same statement for a transaction of its own (one round trip;
+# the lateral call depends on the scope row, so the scope is set before the function runs).
+_POST_SQL = f"SELECT {_COLUMNS} FROM ledger_post_entries($1, {_ARGS})"
 _POST = text(f"SELECT {_COLUMNS} FROM ledger_post_entries({', '.join(f':{p}' for p in _PARAMS)})")
+_SCOPED_POST_SQL = (
+    f"SELECT r.* FROM (SELECT set_config('app.organization_id', $1::text, true) AS org, "
+    f"set_config('app.all_organizations', 'off', true)) AS scope, "
+    f"LATERAL ledger_post_entries(scope.org::bigint, {_ARGS}) AS r"
+)
 
 
 async def post_entries(
@@ -56,36 +59,38 @@ async def post_entries(
     other content), InsufficientFunds (a floor would be crossed) or AlreadyReversed; after any of them the
     transaction must be rolled back (leaving the `db.tenant()` block with the error does that).
     """
-    if not entries:
+    batch, params = _prepare(organization_id, entries)
+    if not batch:
         return []
-    if len(entries) > MAX_BATCH:
-        raise InvalidInput(f"post at most {MAX_BATCH} entries per call")
-    first: dict[str, int] = {}  # key -> position of its first occurrence in `entries`
-    digests: list[str] = []
-    unique: list[int] = []
-    for i, entry in enumerate(entries):
-        validate_entry(entry)
-        digest = content_digest(entry)
-        digests.append(digest)
-        seen = first.get(entry.idempotency_key)
-        if seen is None:
-            first[entry.idempotency_key] = i
-            unique.append(i)
-        elif digests[seen] != digest:
-            raise IdempotencyConflict(
-                f"idempotency key {entry.idempotency_key!r} appears twice in the batch with different content",
-                idempotency_key=entry.idempotency_key,
-            )
-    batch = [entries[i] for i in unique]
-    params = _parameters(organization_id, batch, [digests[i] for i in unique])
     rows = await _call(session, params)
-    stored = [_posted(organization_id, batch[row[0] - 1], row) for row in rows]
-    by_key = {p.idempotency_key: p for p in stored}
+    stored = _stored(organization_id, batch, rows)
     if audit:
-        new = [p for p in stored if not p.replayed]
+        new = [p for p in stored.values() if not p.replayed]
         if new:
             await _audit(session, organization_id, new, audit_actor or new[0].actor)
-    return [by_key[e.idempotency_key] for e in entries]
+    return [stored[e.idempotency_key] for e in entries]
+
+
+async def commit_entries(db: Database, organization_id: int, entries: Sequence[NewEntry]) -> list[PostedEntry]:
+    """Post entries in a transaction of their own, committed when this returns: one round trip, no ORM.
+
+    For callers whose whole unit of work is the posting (a payment webhook, a load job). It writes no audit
+    event: each entry is itself an append-only record of who moved what and when, and the per-organization
+    audit chain would serialise every such transaction (use post_entries in a session when the movement must
+    be on the chain, or batch). Same replay semantics and errors as post_entries; a refused call writes nothing.
+    """
+    batch, params = _prepare(organization_id, entries)
+    if not batch:
+        return []
+    async with db.engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        try:
+            rows = await driver.fetch(_SCOPED_POST_SQL, str(organization_id), *(params[p] for p in _PARAMS[1:]))
+        except asyncpg.PostgresError as exc:
+            raise translate_error(exc) from exc
+    stored = _stored(organization_id, batch, rows)
+    return [stored[e.idempotency_key] for e in entries]
 
 
 async def post_entry(
@@ -101,7 +106,7 @@ async def post_entry(
     metadata: dict[str, Any] | None = None,
     audit: bool = True,
 ) -> PostedEntry:
-    """Post one entry (see post_entries for replays and the errors it raises)."""
+    """Post one entry in the caller's transaction (see post_entries for replays and the errors it raises)."""
     entry = NewEntry(
         kind=kind,
         postings=tuple(postings),
@@ -112,6 +117,53 @@ async def post_entry(
         metadata=metadata or {},
     )
     return (await post_entries(session, organization_id, [entry], audit=audit))[0]
+
+
+def _prepare(organization_id: int, entries: Sequence[NewEntry]) -> tuple[list[NewEntry], dict[str, Any]]:
+    """Validate, fold repeated keys (same content: one entry; other content: IdempotencyConflict), build arrays."""
+    if len(entries) > MAX_BATCH:
+        raise InvalidInput(f"post at most {MAX_BATCH} entries per call")
+    digests: dict[str, str] = {}
+    batch: list[NewEntry] = []
+    for entry in entries:
+        validate_entry(entry)
+        digest = content_digest(entry)
+        seen = digests.get(entry.idempotency_key)
+        if seen is None:
+            digests[entry.idempotency_key] = digest
+            batch.append(entry)
+        elif seen != digest:
+            raise IdempotencyConflict(
+                f"idempotency key {entry.idempotency_key!r} appears twice in the batch with different content",
+                idempotency_key=entry.idempotency_key,
+            )
+    entry_nos: list[int] = []
+    accounts: list[int] = []
+    amounts: list[int] = []
+    currencies: list[str] = []
+    for n, entry in enumerate(batch, start=1):
+        for p in entry.postings:
+            entry_nos.append(n)
+            accounts.append(p.account_id)
+            amounts.append(p.signed_amount)
+            currencies.append(p.amount.currency)
+    params = {
+        "org": organization_id,
+        "keys": [e.idempotency_key for e in batch],
+        "kinds": [e.kind for e in batch],
+        "digests": [digests[e.idempotency_key] for e in batch],
+        "effective": [e.effective_at for e in batch],
+        "actor_types": [e.actor.type for e in batch],
+        "actor_ids": [e.actor.id for e in batch],
+        "memos": [e.memo for e in batch],
+        "metadata": [canonical_metadata(e.metadata) for e in batch],
+        "reverses": [e.reverses_entry_id for e in batch],
+        "entry_nos": entry_nos,
+        "accounts": accounts,
+        "amounts": amounts,
+        "currencies": currencies,
+    }
+    return batch, params
 
 
 async def _call(session: AsyncSession, params: dict[str, Any]) -> Sequence[Any]:
@@ -132,51 +184,27 @@ async def _call(session: AsyncSession, params: dict[str, Any]) -> Sequence[Any]:
         raise translate_error(exc) from exc
 
 
-def _parameters(organization_id: int, batch: list[NewEntry], digests: list[str]) -> dict[str, Any]:
-    entry_nos: list[int] = []
-    accounts: list[int] = []
-    amounts: list[int] = []
-    currencies: list[str] = []
-    for n, entry in enumerate(batch, start=1):
-        for p in entry.postings:
-            entry_nos.append(n)
-            accounts.append(p.account_id)
-            amounts.append(p.signed_amount)
-            currencies.append(p.amount.currency)
-    return {
-        "org": organization_id,
-        "keys": [e.idempotency_key for e in batch],
-        "kinds": [e.kind for e in batch],
-        "digests": digests,
-        "effective": [e.effective_at for e in batch],
-        "actor_types": [e.actor.type for e in batch],
-        "actor_ids": [e.actor.id for e in batch],
-        "memos": [e.memo for e in batch],
-        "metadata": [canonical_metadata(e.metadata) for e in batch],
-        "reverses": [e.reverses_entry_id for e in batch],
-        "entry_nos": entry_nos,
-        "accounts": accounts,
-        "amounts": amounts,
-        "currencies": currencies,
-    }
-
-
-def _posted(organization_id: int, entry: NewEntry, row: Any) -> PostedEntry:
-    _, entry_id, replayed, effective_at, created_at, actor_type, actor_id, memo, metadata, reverses = row
-    return PostedEntry(
-        id=entry_id,
-        organization_id=organization_id,
-        idempotency_key=entry.idempotency_key,
-        kind=entry.kind,
-        effective_at=effective_at,
-        created_at=created_at,
-        actor=Actor(actor_type, actor_id),
-        memo=memo,
-        metadata=json.loads(metadata) if metadata else {},
-        postings=entry.postings,
-        reverses_entry_id=reverses,
-        replayed=replayed,
-    )
+def _stored(organization_id: int, batch: list[NewEntry], rows: Sequence[Any]) -> dict[str, PostedEntry]:
+    """The function's rows (one per entry of the batch, in order) as PostedEntry values by key."""
+    out: dict[str, PostedEntry] = {}
+    for row in rows:
+        n, entry_id, replayed, effective_at, created_at, actor_type, actor_id, memo, metadata, reverses = row
+        entry = batch[n - 1]
+        out[entry.idempotency_key] = PostedEntry(
+            id=entry_id,
+            organization_id=organization_id,
+            idempotency_key=entry.idempotency_key,
+            kind=entry.kind,
+            effective_at=effective_at,
+            created_at=created_at,
+            actor=Actor(actor_type, actor_id),
+            memo=memo,
+            metadata=json.loads(metadata) if metadata else {},
+            postings=entry.postings,
+            reverses_entry_id=reverses,
+            replayed=replayed,
+        )
+    return out
 
 
 async def _audit(session: AsyncSession, organization_id: int, new: list[PostedEntry], actor: Actor) -> None:
@@ -204,36 +232,3 @@ async def _audit(session: AsyncSession, organization_id: int, new: list[PostedEn
         object_type="ledger_entry",
         details={"count": len(new), "entry_ids": [e.id for e in new]},
     )
-
-
-def translate_error(exc: Exception) -> Exception:
-    """The domain error behind a refusal of the posting function or a ledger constraint (else exc itself).
-
-    Takes an asyncpg error or SQLAlchemy's DBAPIError wrapping one.
-    """
-    pg = exc.orig.__cause__ if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-    if not isinstance(pg, asyncpg.PostgresError):
-        return exc
-    state = pg.sqlstate
-    message = str(pg)
-    raw = getattr(pg, "detail", None)
-    detail: dict[str, Any] = json.loads(raw) if raw and raw.startswith("{") else {}
-    constraint = getattr(pg, "constraint_name", None)
-    error: DomainError
-    if state == "IB001":
-        error = UnbalancedEntry(message)
-    elif state == "IB002":
-        error = UnknownAccount(message)
-    elif state == "IB003":
-        error = IdempotencyConflict(message, idempotency_key=detail.get("key", ""), entry_id=detail.get("entry_id"))
-    elif state == "IB004":
-        error = InsufficientFunds(message, account_id=detail.get("account_id"), available=detail.get("available"))
-    elif state == "IB005":
-        error = AlreadyReversed(message, entry_id=detail.get("entry_id", 0), reversal_id=detail.get("reversal_id"))
-    elif state == "23514" and constraint == "ck_ledger_balances_available_above_floor":
-        error = InsufficientFunds("insufficient funds: a concurrent posting took the available balance")
-    elif state == "23505" and constraint == "uq_ledger_entries_reverses_entry_id":
-        error = AlreadyReversed("the entry was reversed by a concurrent transaction", entry_id=0)
-    else:
-        return exc
-    return error

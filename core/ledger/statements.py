@@ -88,15 +88,7 @@ async def statement(
     sign = 1 if side == "debit" else -1
     P, E = LedgerPosting, LedgerEntry
     here = (P.account_id == account_id, P.organization_id == organization_id)
-    before = None
-    if after_cursor is not None:
-        at, pid = decode_cursor(after_cursor)
-        before = tuple_(P.effective_at, P.id) <= tuple_(at, pid)
-    elif start is not None:
-        before = P.effective_at < start
-    opening = 0
-    if before is not None:
-        opening = int((await session.execute(select(func.coalesce(func.sum(P.amount), 0)).where(*here, before))).scalar_one())
+    position = None if after_cursor is None else tuple_(*decode_cursor(after_cursor))
     query = (
         select(P.id, P.entry_id, E.kind, E.memo, P.effective_at, P.amount, E.reverses_entry_id)
         .join(E, E.id == P.entry_id)
@@ -104,8 +96,16 @@ async def statement(
         .order_by(P.effective_at, P.id)
         .limit(limit + 1)
     )
-    if after_cursor is not None:
-        query = query.where(tuple_(P.effective_at, P.id) > tuple_(at, pid))
+    before = None
+    if position is not None:
+        before = tuple_(P.effective_at, P.id) <= position
+        query = query.where(tuple_(P.effective_at, P.id) > position)
+    elif start is not None:
+        before = P.effective_at < start
+    opening = 0
+    if before is not None:
+        total = select(func.coalesce(func.sum(P.amount), 0)).where(*here, before)
+        opening = int((await session.execute(total)).scalar_one())
     if start is not None:
         query = query.where(P.effective_at >= start)
     if end is not None:

@@ -30,14 +30,21 @@ CHART = (
 )
 SYSTEM_SHARDS = 16
 
-# One call posts a batch of entries (a single entry is a batch of one): validate, lock balance rows in a
-# fixed order, detect replays, insert entries and postings and move balances in one statement, then return
-# every entry as stored. Refusals raise before anything is written, with our own SQLSTATEs:
+# ledger_post_entries: one call posts a batch of entries (a single entry is a batch of one) in the caller's
+# transaction: check the shape, look up every account, lock balance rows in a fixed order, detect replays,
+# then insert entries and postings and move balances, and return every entry as stored. Refusals raise with
+# our own SQLSTATEs (core/ledger/errors.py maps them to domain errors):
 #   IB001 malformed batch (unbalanced, < 2 legs, zero leg, duplicate key)   IB002 unknown account / currency
 #   IB003 idempotency key reused with other content                         IB004 insufficient funds
 #   IB005 entry already reversed (or reversal target missing)
 # Lock order: first the sharded (organization-wide) accounts by id, each on a free shard (SKIP LOCKED, so
-# it seldom waits), then the single-row accounts by id; every writer follows it, so none deadlocks.
+# writers seldom wait on the clearing account), then the single-row accounts by id; every call follows it,
+# so concurrent calls never deadlock. Refusals found before writing cover every case but two races (a key
+# committed meanwhile with other content; a floor crossed through a key replayed meanwhile), which raise
+# after writing; the CHECK constraint on ledger_balances is the last wall for floors.
+# Planning: row-level security spoils the planner's estimates, so every table access is a primary- or
+# unique-key probe (LATERAL ... LIMIT 1 or = ANY(array)) and the rest works on arrays indexed by entry
+# number; plans are generic (planned once per session) and JIT is off.
 POST_FUNCTION = r"""
 CREATE FUNCTION ledger_post_entries(
     p_org bigint, p_keys text[], p_kinds text[], p_digests text[], p_effective_at timestamptz[],

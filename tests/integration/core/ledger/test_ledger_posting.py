@@ -207,3 +207,34 @@ async def test_holds_reduce_what_can_be_withdrawn(db: Database) -> None:
         assert await holds_on_account(s, b.org.id, acct) == []
         await record_withdrawal(s, b.org.id, m, g, rwf(10_000), idempotency_key="w", actor=ACTOR)
     assert await balance(db, b.org.id, acct) == 0
+
+
+async def test_commit_entries_posts_in_its_own_transaction_in_one_scope(db: Database) -> None:
+    from core.ledger.posting import commit_entries
+
+    a, other = await make_books(db), await make_books(db)
+    first = await commit_entries(db, a.org.id, [contribution("lean:1", a.clearing, a.savings[0], 800)])
+    again = await commit_entries(db, a.org.id, [contribution("lean:1", a.clearing, a.savings[0], 800),
+                                                contribution("lean:2", a.clearing, a.savings[1], 200)])
+    assert not first[0].replayed and again[0].replayed and again[0].id == first[0].id and not again[1].replayed
+    assert await balance(db, a.org.id, a.savings[0]) == 800 and await balance(db, a.org.id, a.clearing) == 1000
+    with pytest.raises(IdempotencyConflict):
+        await commit_entries(db, a.org.id, [contribution("lean:1", a.clearing, a.savings[0], 801)])
+    with pytest.raises(UnknownAccount):  # the scope is this organization's: another's accounts do not exist
+        await commit_entries(db, a.org.id, [contribution("lean:3", a.clearing, other.savings[0], 5)])
+    with pytest.raises(UnknownAccount):
+        await commit_entries(db, other.org.id, [contribution("lean:4", a.clearing, a.savings[0], 5)])
+    with pytest.raises(InsufficientFunds):
+        await commit_entries(db, a.org.id, [NewEntry("withdrawal", (
+            PostingSpec.debit(a.savings[1], rwf(201)), PostingSpec.credit(a.cash, rwf(201))), "lean:5", ACTOR)])
+    async with db.sessions() as s, s.begin():  # the scope did not outlive its transaction on the pooled connection
+        assert (await s.execute(text("SELECT count(*) FROM ledger_entries"))).scalar() == 0
+    assert await balance(db, a.org.id, a.savings[1]) == 200
+
+
+async def test_the_make_savings_factory_funds_a_member(db: Database) -> None:
+    from tests.support.factories import make_savings
+
+    b = await make_books(db)
+    account = await make_savings(db, b.org, b.members[1], b.group, 20_000)
+    assert account == b.savings[1] and await balance(db, b.org.id, account) == 20_000
