@@ -32,7 +32,7 @@ def bar_chart(points: Sequence[tuple[date, int]], *, width: int = 600, height: i
     top, bottom = 8.0, 18.0
     peak = max((v for _, v in points), default=0)
     n = max(len(points), 1)
-    slot = width / n
+    slot = (width - 24) / n
     usable = height - top - bottom
     bars = []
     for i, (day, value) in enumerate(points):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -38,7 +40,7 @@ AGES: dict[str, tuple[timedelta | None, timedelta | None]] = {
 FILTER_KEYS = ("reason", "age", "group", "status")
 
 
-def _filter(query: MultiDictProxy[str]) -> ExceptionFilter:
+def _filter(query: Mapping[str, str]) -> ExceptionFilter:
     reason = query.get("reason", "")
     older, newer = AGES.get(query.get("age", ""), (None, None))
     status = ExceptionStatus.RESOLVED if query.get("status") == "resolved" else ExceptionStatus.OPEN
@@ -51,12 +53,12 @@ def _filter(query: MultiDictProxy[str]) -> ExceptionFilter:
     )
 
 
-def _kept(query: MultiDictProxy[str]) -> str:
+def _kept(query: Mapping[str, str]) -> str:
     """The queue's filter as a query string, so actions return to the same view."""
     return urlencode({k: query[k] for k in FILTER_KEYS if query.get(k)})
 
 
-def _back(form: MultiDictProxy[str | bytes | web.FileField], **extra: object) -> str:
+def _back(form: MultiDictProxy[Any], **extra: object) -> str:
     kept = str(form.get("back", "") or "")
     params = "&".join(p for p in (kept, urlencode({k: v for k, v in extra.items() if v is not None})) if p)
     return QUEUE + ("?" + params if params else "")

@@ -85,8 +85,8 @@ async def dashboard_figures(
         today=series[-1].amount if series else 0,
         month=sum(d.amount for d in series if d.day >= month_start),
         per_day=series[-days:],
-        open_exceptions=int(exc_count),
-        open_exceptions_value=int(exc_value),
+        open_exceptions=int(exc_count or 0),
+        open_exceptions_value=int(exc_value or 0),
         loans_awaiting_review=int(loans or 0),
         par30=None,
     )

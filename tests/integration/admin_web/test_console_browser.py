@@ -1,0 +1,106 @@
+"""End to end in headless Chromium (the system's): sign in with password + TOTP, clear an exception with
+the keyboard and see the member's balance change; screenshots under test-output/console/."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+
+from core.db.database import Database
+from core.identity.roles import StaffRole
+from core.payments.exception_queue import list_exceptions
+from core.payments.reconcile import reconcile_messages
+from tests.integration.admin_web.conftest import ClientFactory
+from tests.support.factories import STAFF_PASSWORD, make_group, make_member, make_organization, make_staff
+from tests.support.momo import mtn_received, store
+
+CHROMIUM = os.environ.get("IBIMINA_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+OUT = Path(__file__).resolve().parents[3] / "test-output" / "console"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
+]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        b = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        await b.close()
+
+
+async def _sign_in(page: Any, base: str, email: str, secret: str) -> None:
+    await page.goto(base + "/console/login")
+    await page.fill("input[type=email]", email)
+    await page.fill("input[type=password]", STAFF_PASSWORD)
+    await page.keyboard.press("Enter")
+    code = page.locator("input[name=code]:visible")
+    await code.wait_for()  # asked in place by signin.js (or on /console/mfa without scripts)
+    await code.fill(pyotp.TOTP(secret).now())
+    await page.keyboard.press("Enter")
+    await page.wait_for_url("**/console/")
+
+
+async def test_allocate_an_exception_with_the_keyboard_and_see_the_balance(
+    db: Database, console_client: ClientFactory, browser: Any
+) -> None:
+    org = await make_organization(db, name="Twisungane SACCO")
+    group = await make_group(db, org, name="Abahizi")
+    member = await make_member(db, org, group)
+    await store(db, org.id, mtn_received(3000, "", name=member.full_name.upper(), phone="*********" + member.phone[-3:]))
+    await reconcile_messages(db, org.id)
+    (exc,) = (await list_exceptions(db, org.id)).items
+    user, secret = await make_staff(db, org, role=StaffRole.MANAGER)
+    client = await console_client()
+    base = str(client.make_url("")).rstrip("/")
+    OUT.mkdir(parents=True, exist_ok=True)
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    page = await context.new_page()
+    problems: list[str] = []
+    page.on("response", lambda r: problems.append(r.url) if r.status >= 400 and "favicon" not in r.url else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+
+    await _sign_in(page, base, user.email, secret)
+    await page.screenshot(path=str(OUT / "dashboard.png"), full_page=True)
+    assert await page.locator("[data-stat=exceptions]").inner_text() == "1"
+
+    await page.goto(base + "/console/exceptions")
+    await page.wait_for_selector("tr.current")  # the keyboard script focused the first row
+    await page.screenshot(path=str(OUT / "exceptions.png"), full_page=True)
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(f"**/console/exceptions/{exc.id}")
+    assert "3,000 RWF" in await page.locator("pre.sms").inner_text()
+    await page.screenshot(path=str(OUT / "exception.png"), full_page=True)
+    await page.keyboard.press("a")
+    await page.wait_for_selector(".notice")
+    assert f"#{exc.id}" in await page.locator(".notice").inner_text()
+
+    await page.goto(base + f"/console/members?q={member.last_name}")
+    await page.click(f"text={member.full_name}")
+    await page.wait_for_selector("[data-balance]")
+    assert (await page.locator("[data-balance]").inner_text()).replace("\u202f", ",") == "3,000 RWF"
+    await page.screenshot(path=str(OUT / "member.png"), full_page=True)
+
+    await page.set_viewport_size({"width": 375, "height": 700})
+    await page.goto(base + "/console/exceptions?status=resolved&lang=rw")
+    await page.screenshot(path=str(OUT / "exceptions-phone-rw.png"), full_page=True)
+    assert problems == [], problems
+    await context.close()
