@@ -1,48 +1,38 @@
-"""Loan applications: who may borrow how much (eligibility), applying, and the status a member can ask for.
+"""Loan applications: who may borrow how much (eligibility, from the product), applying, and the member's loans.
 
-The minimal rule for now: up to 3 times the member's savings, at least 1,000, for 1 to 24 months. The loans
-issue replaces it with products, guarantors and approval; the functions keep their names.
+Eligibility reads savings through the ledger's public API (member_balances): the multiple applies to what is
+available, so savings already held for someone else's loan do not count twice.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.service import Actor, record
 from core.errors import InvalidInput
+from core.ledger.balances import member_balances
+from core.loans.errors import AmountOutOfRange, NotEligible, TermOutOfRange
+from core.loans.lifecycle import OPEN
 from core.loans.models import LoanApplication, LoanApplicationStatus
-from core.loans.savings import total_savings
+from core.loans.products import product_terms
+from core.loans.schedule import add_months
+from core.members.models import GroupMembership
 from core.organizations.models import Organization
 
-SAVINGS_MULTIPLIER = 3
-MIN_AMOUNT = 1_000
-MIN_TERM_MONTHS = 1
-MAX_TERM_MONTHS = 24
+__all__ = [
+    "AmountOutOfRange", "Eligibility", "NotEligible", "TermOutOfRange", "apply_for_loan", "check_amount",
+    "check_purpose", "check_term", "eligibility", "member_applications",
+]
 MAX_PURPOSE = 300
-OPEN_STATUSES = (LoanApplicationStatus.SUBMITTED, LoanApplicationStatus.APPROVED)
-
-
-class NotEligible(InvalidInput):
-    """The member may not borrow now (no savings, an application already waiting)."""
-
-    code = "not_eligible"
-
-
-class AmountOutOfRange(InvalidInput):
-    code = "amount_out_of_range"
-
-
-class TermOutOfRange(InvalidInput):
-    code = "term_out_of_range"
 
 
 @dataclass(frozen=True, slots=True)
 class Eligibility:
-    """How much the member may borrow and why: `max_amount` is `multiplier` x `savings`."""
+    """How much the member may borrow and why: `max_amount` is `multiplier` x `savings`, capped by the product."""
 
     savings: int
     multiplier: int
@@ -52,34 +42,62 @@ class Eligibility:
     max_term: int
     currency: str
     pending_reference: str | None  # an application already waiting blocks a second one
+    product_id: int | None = None
+    product_cap: int | None = None  # set when the product's maximum, not savings, limits the amount
+    months_member: int = 0
+    min_membership_months: int = 0
+    guarantors_required: int = 0
+
+    @property
+    def too_new(self) -> bool:
+        return self.months_member < self.min_membership_months
 
     @property
     def eligible(self) -> bool:
-        return self.pending_reference is None and self.max_amount >= self.min_amount
+        return self.pending_reference is None and not self.too_new and self.max_amount >= self.min_amount
+
+    def explain(self) -> str:
+        """The rule in plain English for staff screens (members get the catalogue's words)."""
+        if self.too_new:
+            return f"Members may borrow after {self.min_membership_months} months; this member has {self.months_member}."
+        text_ = (f"You can borrow up to {self.max_amount:,} {self.currency}: {self.multiplier} times your savings of "
+                 f"{self.savings:,} {self.currency}")
+        return text_ + (f" (the product lends at most {self.product_cap:,})" if self.product_cap else "") + "."
 
 
-async def eligibility(session: AsyncSession, organization_id: int, member_id: int) -> Eligibility:
-    savings = await total_savings(session, organization_id, member_id)
+def _months_between(start: date, today: date) -> int:
+    months = (today.year - start.year) * 12 + today.month - start.month
+    return months - (1 if add_months(start, months) > today else 0)
+
+
+async def eligibility(
+    session: AsyncSession, organization_id: int, member_id: int, *, product_id: int | None = None,
+    today: date | None = None,
+) -> Eligibility:
+    """The member's borrowing limit under the product (the organization's first product when none is named)."""
     org = await session.get(Organization, organization_id)
-    pending = await session.execute(
+    currency = org.currency if org else "RWF"
+    terms = await product_terms(session, organization_id, product_id, currency)
+    savings = sum(b.available.amount for b in await member_balances(session, organization_id, member_id))
+    joined = (await session.execute(
+        select(func.min(GroupMembership.joined_on)).where(
+            GroupMembership.organization_id == organization_id, GroupMembership.member_id == member_id,
+            GroupMembership.left_on.is_(None))
+    )).scalar_one_or_none()
+    months = _months_between(joined, today or date.today()) if joined else 0
+    pending = (await session.execute(
         select(LoanApplication.reference)
-        .where(
-            LoanApplication.organization_id == organization_id,
-            LoanApplication.member_id == member_id,
-            LoanApplication.status == LoanApplicationStatus.SUBMITTED,
-        )
-        .order_by(LoanApplication.id.desc())
-        .limit(1)
-    )
+        .where(LoanApplication.organization_id == organization_id, LoanApplication.member_id == member_id,
+               LoanApplication.status.in_([str(s) for s in OPEN]))
+        .order_by(LoanApplication.id.desc()).limit(1)
+    )).scalar_one_or_none()
+    by_savings = max(0, savings * terms.savings_multiplier)
     return Eligibility(
-        savings=savings,
-        multiplier=SAVINGS_MULTIPLIER,
-        max_amount=max(0, savings * SAVINGS_MULTIPLIER),
-        min_amount=MIN_AMOUNT,
-        min_term=MIN_TERM_MONTHS,
-        max_term=MAX_TERM_MONTHS,
-        currency=org.currency if org else "RWF",
-        pending_reference=pending.scalar_one_or_none(),
+        savings=savings, multiplier=terms.savings_multiplier, max_amount=min(by_savings, terms.max_amount),
+        min_amount=terms.min_amount, min_term=terms.min_term_months, max_term=terms.max_term_months,
+        currency=currency, pending_reference=pending, product_id=terms.id,
+        product_cap=terms.max_amount if terms.max_amount < by_savings else None, months_member=months,
+        min_membership_months=terms.min_membership_months, guarantors_required=terms.guarantors_required,
     )
 
 
@@ -90,10 +108,11 @@ def check_amount(rules: Eligibility, amount: int) -> int:
     return amount
 
 
-def check_term(months: int) -> int:
-    """Raises TermOutOfRange outside 1..24 months."""
-    if not MIN_TERM_MONTHS <= months <= MAX_TERM_MONTHS:
-        raise TermOutOfRange(f"term must be {MIN_TERM_MONTHS} to {MAX_TERM_MONTHS} months")
+def check_term(months: int, rules: Eligibility | None = None) -> int:
+    """Raises TermOutOfRange outside the product's term range (1..24 months by default)."""
+    low, high = (rules.min_term, rules.max_term) if rules else (1, 24)
+    if not low <= months <= high:
+        raise TermOutOfRange(f"term must be {low} to {high} months")
     return months
 
 
@@ -114,47 +133,44 @@ async def apply_for_loan(
     purpose: str,
     channel: str | None = None,
     group_id: int | None = None,
+    product_id: int | None = None,
+    recorded_by_staff_id: int | None = None,
     now: datetime | None = None,
 ) -> LoanApplication:
-    """Record an application after checking it against eligibility again (savings may have changed).
+    """Record a submitted application after checking eligibility again (savings may have changed).
 
+    `recorded_by_staff_id`: an officer keying it in for the member (that officer may not approve it).
     Raises NotEligible, AmountOutOfRange, TermOutOfRange or InvalidInput (purpose).
     """
-    # One application at a time per member, also when two requests race.
     await session.execute(text("SELECT pg_advisory_xact_lock(7210006, :m)"), {"m": member_id})
-    rules = await eligibility(session, organization_id, member_id)
+    at = now or datetime.now(UTC)
+    rules = await eligibility(session, organization_id, member_id, product_id=product_id, today=at.date())
     if rules.pending_reference is not None:
         raise NotEligible(f"application {rules.pending_reference} is still waiting")
     if not rules.eligible:
-        raise NotEligible("savings are too low to borrow")
+        raise NotEligible("too new a member" if rules.too_new else "savings are too low to borrow")
     check_amount(rules, amount)
-    check_term(term_months)
+    check_term(term_months, rules)
     cleaned = check_purpose(purpose)
-    year = (now or datetime.now().astimezone()).year
+    if group_id is None:
+        group_id = (await session.execute(
+            select(GroupMembership.group_id).where(
+                GroupMembership.organization_id == organization_id, GroupMembership.member_id == member_id,
+                GroupMembership.left_on.is_(None)).order_by(GroupMembership.id).limit(1)
+        )).scalar_one_or_none()
     number = (await session.execute(select(func.nextval("loan_applications_id_seq")))).scalar_one()
     application = LoanApplication(
-        id=number,
-        organization_id=organization_id,
-        reference=f"LN-{year}-{number:06d}",
-        member_id=member_id,
-        group_id=group_id,
-        amount=amount,
-        currency=rules.currency,
-        term_months=term_months,
-        purpose=cleaned,
-        status=LoanApplicationStatus.SUBMITTED,
-        channel=channel,
-        savings_at_application=rules.savings,
+        id=number, organization_id=organization_id, reference=f"LN-{at.year}-{number:06d}", member_id=member_id,
+        group_id=group_id, amount=amount, currency=rules.currency, term_months=term_months, purpose=cleaned,
+        status=LoanApplicationStatus.SUBMITTED, channel=channel, savings_at_application=rules.savings,
+        product_id=rules.product_id, recorded_by_staff_id=recorded_by_staff_id, fee_amount=0,
     )
     session.add(application)
     await session.flush()
     await record(
-        session,
-        organization_id=organization_id,
-        actor=Actor.member(member_id),
-        action="loan.applied",
-        object_type="loan_application",
-        object_id=application.id,
+        session, organization_id=organization_id,
+        actor=Actor.staff(recorded_by_staff_id) if recorded_by_staff_id else Actor.member(member_id),
+        action="loan.submitted", object_type="loan_application", object_id=application.id,
         details={"reference": application.reference, "amount": amount, "term_months": term_months},
     )
     return application
@@ -163,7 +179,7 @@ async def apply_for_loan(
 async def member_applications(
     session: AsyncSession, organization_id: int, member_id: int, *, limit: int = 3
 ) -> list[LoanApplication]:
-    """The member's latest applications, newest first (what "loan status" shows)."""
+    """The member's latest applications and loans, newest first (what "loan status" shows)."""
     rows = await session.execute(
         select(LoanApplication)
         .where(LoanApplication.organization_id == organization_id, LoanApplication.member_id == member_id)

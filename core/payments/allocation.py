@@ -18,6 +18,7 @@ from core.audit.service import Actor
 from core.errors import InvalidInput
 from core.ledger.chart import SystemAccount, account_ids, ensure_member_savings_accounts, savings_code
 from core.ledger.types import EntryKind, NewEntry, PostingSpec
+from core.loans.receipts import receipt_accounts, settle_targets
 from core.money import Money
 from core.payments.matching_types import PaymentFacts, Target
 from core.payments.models import CodePurpose
@@ -32,12 +33,14 @@ __all__ = [
     "clearing_for",
     "payment_entry",
     "payment_key",
+    "settle_allocated",
     "system_accounts",
     "target_accounts",
 ]
 
 RECONCILER = Actor.system("reconciler")
 CreditAccounts = Callable[[AsyncSession, int, Sequence[Target]], Awaitable[dict[Target, int]]]
+Settle = Callable[[AsyncSession, int, Sequence[Target]], Awaitable[None]]
 
 
 class LoanRepaymentsUnsupported(InvalidInput):
@@ -52,6 +55,7 @@ class Allocator:
 
     kind: str
     credit_accounts: CreditAccounts
+    settle: Settle | None = None  # after the batch posted: e.g. loans split receipts into their components
 
 
 async def _savings_accounts(
@@ -75,11 +79,24 @@ async def _savings_accounts(
 # a loan code's payment waits in suspense with the reason 'loan_unsupported'.
 ALLOCATORS: dict[str, Allocator] = {
     CodePurpose.CONTRIBUTION: Allocator(EntryKind.CONTRIBUTION, _savings_accounts),
+    # Loans (issue 8): credited to the loan's receipts account, then applied as a repayment (core.loans.receipts).
+    CodePurpose.LOAN_REPAYMENT: Allocator(EntryKind.LOAN_REPAYMENT, receipt_accounts, settle_targets),
 }
 
 
 def allocator_for(purpose: str) -> Allocator | None:
     return ALLOCATORS.get(purpose)
+
+
+async def settle_allocated(session: AsyncSession, organization_id: int, targets: Sequence[Target]) -> None:
+    """Run each purpose's settle step for targets whose money was just posted (same transaction)."""
+    by_purpose: dict[str, list[Target]] = {}
+    for t in targets:
+        by_purpose.setdefault(str(t.purpose), []).append(t)
+    for purpose, group in by_purpose.items():
+        allocator = allocator_for(purpose)
+        if allocator is not None and allocator.settle is not None:
+            await allocator.settle(session, organization_id, group)
 
 
 async def target_accounts(

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.ledger.posting import post_entries
 from core.ledger.types import NewEntry, PostedEntry
+from core.payments.allocation import settle_allocated
 from core.payments.matching_amounts import AmountVerdict
 from core.payments.matching_types import ExceptionReason, MatchMethod, PaymentFacts, Suggestion, Target
 from core.payments.models import SmsStatus
@@ -186,6 +187,8 @@ async def write_batch(
         ],
         exceptions,
     )
+    if live:  # e.g. loan receipts become repayments in the same transaction (allocation.settle_allocated)
+        await settle_allocated(session, org, [a.target for a in live])
     return outcome
 
 
