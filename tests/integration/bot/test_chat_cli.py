@@ -10,7 +10,7 @@ from core.settings import Settings
 
 
 @pytest.mark.parametrize(("channel", "lang", "lines", "expect"), [
-    ("ussd", "rw", "1\n\n4\n/quit\n", ["CON Muraho Aline! Hitamo:", "END Ubwizigame bwawe", "Inguzanyo"]),
+    ("ussd", "rw", "1\n\n4\n/quit\n", ["CON Muraho Aline! Hitamo:", "END Ubwizigame bwawe", "Ushobora kuguza kugeza"]),
     ("whatsapp", "en", "my balance\n/quit\n", ["Hello Aline", "Your savings", "[Main menu]"]),
     ("sms", "fr", "menu\n2\n/quit\n", ["1. Mon épargne", "code de paiement"]),
 ])
