@@ -116,3 +116,47 @@ SWEEP_CASES = (
     SweepCase("GET", "/console/members/{member_id}", _b_exception),
     SweepCase("GET", "/console/groups/{group_id}", _b_exception),
 )
+
+
+async def plant_handoff(db: Database, org: Organization, *, text: str = "Where is my money?") -> dict[str, Any]:
+    """A member of `org` who asked the bot for a person on WhatsApp: an open hand-off with one message."""
+    from core.conversations.handoffs import open_handoff
+    from core.conversations.models import Direction
+    from core.conversations.state import load_conversation, remember_member
+    from core.conversations.transcript import record_message
+    from tests.support.factories import make_group, make_member
+
+    group = await make_group(db, org)
+    member = await make_member(db, org, group)
+    async with db.system() as s:
+        conv = await load_conversation(s, key=member.phone, phone=member.phone, channel="whatsapp")
+        remember_member(conv, organization_id=org.id, member_id=member.id)
+        await s.flush()
+        handoff = await open_handoff(
+            s, organization_id=org.id, conversation_id=conv.id, member_id=member.id, phone=member.phone,
+            reason=text, channel="whatsapp", language="en",
+        )
+        await record_message(s, conv, direction=Direction.INBOUND, channel="whatsapp", text=text,
+                              handoff_id=handoff.id)
+    return {"handoff_id": handoff.id, "member_id": member.id, "phone": member.phone}
+
+
+async def _b_handoff_open(db: Database, planted: dict[str, Any]) -> bool:
+    from core.conversations.models import Handoff
+
+    async with db.system() as s:
+        handoff = await s.get(Handoff, planted["handoff_id"])
+        return handoff is not None and handoff.status == "open"
+
+
+async def _b_handoff(db: Database, keys: IdentityKeys, org: Organization) -> dict[str, Any]:
+    return await plant_handoff(db, org)
+
+
+SWEEP_CASES = (
+    *SWEEP_CASES,
+    SweepCase("GET", "/console/support/{handoff_id}", _b_handoff),
+    SweepCase("POST", "/console/support/{handoff_id}/reply", _b_handoff, form={"text": "hello"},
+              unchanged=_b_handoff_open),
+    SweepCase("POST", "/console/support/{handoff_id}/close", _b_handoff, unchanged=_b_handoff_open),
+)

@@ -65,7 +65,11 @@ async def test_allocate_an_exception_with_the_keyboard_and_see_the_balance(
     org = await make_organization(db, name="Twisungane SACCO")
     group = await make_group(db, org, name="Abahizi")
     member = await make_member(db, org, group)
-    await store(db, org.id, mtn_received(3000, "", name=member.full_name.upper(), phone="*********" + member.phone[-3:]))
+    await store(
+        db,
+        org.id,
+        mtn_received(3000, "", name=member.full_name.upper(), phone="*********" + member.phone[-3:]),
+    )
     await reconcile_messages(db, org.id)
     (exc,) = (await list_exceptions(db, org.id)).items
     user, secret = await make_staff(db, org, role=StaffRole.MANAGER)
@@ -75,7 +79,9 @@ async def test_allocate_an_exception_with_the_keyboard_and_see_the_balance(
     context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
     page = await context.new_page()
     problems: list[str] = []
-    page.on("response", lambda r: problems.append(r.url) if r.status >= 400 and "favicon" not in r.url else None)
+    page.on(
+        "response", lambda r: problems.append(r.url) if r.status >= 400 and "favicon" not in r.url else None
+    )
     page.on("pageerror", lambda e: problems.append(str(e)))
 
     await _sign_in(page, base, user.email, secret)
@@ -103,4 +109,39 @@ async def test_allocate_an_exception_with_the_keyboard_and_see_the_balance(
     await page.goto(base + "/console/exceptions?status=resolved&lang=rw")
     await page.screenshot(path=str(OUT / "exceptions-phone-rw.png"), full_page=True)
     assert problems == [], problems
+    await context.close()
+
+
+async def test_answer_a_support_conversation_and_see_it_in_the_outbox(
+    db: Database, console_client: ClientFactory, browser: Any
+) -> None:
+    from sqlalchemy import select
+
+    from core.messaging.models import OutboxMessage
+    from tests.support.tenant_sweep import plant_handoff
+
+    org = await make_organization(db)
+    planted = await plant_handoff(db, org, text="Sinabonye amafaranga yanjye")
+    user, secret = await make_staff(db, org, role=StaffRole.SUPPORT_AGENT)
+    client = await console_client()
+    base = str(client.make_url("")).rstrip("/")
+    OUT.mkdir(parents=True, exist_ok=True)
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    page = await context.new_page()
+    await _sign_in(page, base, user.email, secret)
+    await page.goto(base + "/console/support")
+    await page.click(f"a[href='/console/support/{planted['handoff_id']}']")
+    await page.fill("textarea[name=text]", "Twayabonye, murakoze")
+    await page.screenshot(path=str(OUT / "support.png"), full_page=True)
+    await page.click("button:has-text('Send')")
+    await page.wait_for_selector(".notice")
+    assert "Twayabonye, murakoze" in await page.locator(".transcript").inner_text()
+    async with db.system() as s:
+        texts = (
+            await s.execute(select(OutboxMessage.text).where(OutboxMessage.recipient == planted["phone"]))
+        ).scalars()
+        assert list(texts) == ["Twayabonye, murakoze"]
+    await page.click("button:has-text('Close and hand back')")
+    await page.wait_for_url("**/console/support")
+    assert "Nobody is waiting" in await page.content()
     await context.close()

@@ -21,7 +21,8 @@ async def test_platform_admin_picks_an_organization(db: Database, console_client
     assert in_a.email in everyone and in_b.email in everyone
     before = client.session.cookie_jar.filter_cookies(client.make_url("/"))["ibimina_console"].value
     picked = await client.post(
-        "/console/scope", data={"organization_id": str(a.id), "csrf_token": await page_csrf(client, "/console/scope")},
+        "/console/scope",
+        data={"organization_id": str(a.id), "csrf_token": await page_csrf(client, "/console/scope")},
         allow_redirects=False,
     )
     assert picked.status == 303
@@ -31,6 +32,7 @@ async def test_platform_admin_picks_an_organization(db: Database, console_client
     scoped = await (await client.get("/console/staff")).text()
     assert in_a.email in scoped and in_b.email not in scoped
     missing = await client.post(
-        "/console/scope", data={"organization_id": "999999999", "csrf_token": await page_csrf(client, "/console/scope")}
+        "/console/scope",
+        data={"organization_id": "999999999", "csrf_token": await page_csrf(client, "/console/scope")},
     )
     assert missing.status == 404
