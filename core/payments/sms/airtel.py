@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 
 from core.payments.sms.fields import (
@@ -12,12 +11,14 @@ from core.payments.sms.fields import (
     MONEY,
     FieldRule,
     FieldTable,
+    TemplateHead,
     clean_name,
     clean_reference,
     core_text,
     normalize_phone,
     parse_money,
     parse_timestamp,
+    template_head,
 )
 from core.payments.sms.types import Draft, SmsKind
 
@@ -60,71 +61,59 @@ _FROM = r"(?:(?P<phone>\+?\d{9,12}),?\s?)?(?P<name>[^.,\d]*?)"
 _PARTY_END = r"\s?(?=[.,]|\bcharges?\b|\bfee\b|\bwith\b|$)"
 
 
-@dataclass(frozen=True, slots=True)
-class _Head:
-    marker: str
-    template: str
-    kind: SmsKind
-    pattern: re.Pattern[str]
-
-
-def _head(marker: str, template: str, kind: SmsKind, pattern: str) -> _Head:
-    return _Head(marker, template, kind, re.compile(pattern, FLAGS))
-
-
 _HEADS = (
-    _head(
+    template_head(
         "you have received",
         "airtel.received",
         SmsKind.RECEIVED,
         rf"you\shave\sreceived\s{_AMOUNT}\sfrom\s{_FROM}\s?(?=\.|$)",
     ),
-    _head(
+    template_head(
         "received",
         "airtel.received",
         SmsKind.RECEIVED,
         rf"received{_DOT}{_TAG_ID}{_AMOUNT}\sfrom\s{_FROM}{_PARTY_END}",
     ),
-    _head(
+    template_head(
         "sent to",
         "airtel.sent_other_network",
         SmsKind.TRANSFER,
         r"sent\sto\s(?P<name>[^.]+?)(?:\sin\s(?P<network>[A-Za-z]+))?\s?(?=\.)",
     ),
-    _head(
+    template_head(
         "money sent to",
         "airtel.money_sent",
         SmsKind.TRANSFER,
         r"money\ssent\sto\s(?P<name>[^.]+?)\son\s(?P<phone>\+?\d{9,12})\s?(?=\.|$)",
     ),
-    _head(
+    template_head(
         "sent",
         "airtel.sent",
         SmsKind.TRANSFER,
         rf"sent{_DOT}{_TAG_ID}{_AMOUNT}\sto\s(?P<party>[^.,]*?){_PARTY_END}",
     ),
-    _head(
+    template_head(
         "paid",
         "airtel.paid",
         SmsKind.PAYMENT,
         rf"paid{_DOT}{_TAG_ID}{_AMOUNT}(?:\sto\s(?P<party>[^.,]*?))?{_PARTY_END}",
     ),
-    _head(
+    template_head(
         "till number",
         "airtel.till_payment",
         SmsKind.PAYMENT,
         rf"payment\sof\s{_AMOUNT}\s(?:to\s)?till\snumber\s(?P<code>\d{{3,10}})\s(?P<name>[^.]+?)\s?(?=\.|$)",
     ),
-    _head(
+    template_head(
         "cash deposit",
         "airtel.cash_deposit",
         SmsKind.DEPOSIT,
         rf"cash\sdeposit{_DOT}{_TAG_ID}(?:of\s)?{_AMOUNT}(?:\sfrom\s(?P<party>[^.,]*?))?{_PARTY_END}",
     ),
-    _head(
+    template_head(
         "withdrawn", "airtel.withdrawn", SmsKind.WITHDRAWAL, rf"withdrawn{_DOT}{_TAG_ID}{_AMOUNT}{_PARTY_END}"
     ),
-    _head(
+    template_head(
         "transaction failed",
         "airtel.failed",
         SmsKind.FAILED,
@@ -195,7 +184,7 @@ def parse_airtel(text: str) -> Draft | None:
     return None
 
 
-def _draft(head: _Head, match: re.Match[str], core: str, prefix_id: str | None) -> Draft:
+def _draft(head: TemplateHead, match: re.Match[str], core: str, prefix_id: str | None) -> Draft:
     groups = match.groupdict()
     found = _TABLE.scan(core, match.end())
     name, phone, code = _party(groups.get("party"))

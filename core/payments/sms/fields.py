@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
+from core.payments.sms.types import SmsKind
+
 __all__ = [
     "FLAGS",
     "KIGALI",
@@ -228,3 +230,20 @@ class FieldTable:
             else:
                 break
         return found
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateHead:
+    """The opening of one template family; ``marker`` is a cheap lower-case pre-check before the regex."""
+
+    marker: str
+    template: str
+    kind: SmsKind
+    pattern: re.Pattern[str]
+    merchant: bool = False  # MTN: the name may end with an unlabelled merchant code
+
+
+def template_head(
+    marker: str, template: str, kind: SmsKind, pattern: str, merchant: bool = False
+) -> TemplateHead:
+    return TemplateHead(marker, template, kind, re.compile(pattern, FLAGS), merchant)

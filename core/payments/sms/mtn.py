@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from core.payments.sms.fields import (
     FLAGS,
@@ -11,6 +10,7 @@ from core.payments.sms.fields import (
     TS,
     FieldRule,
     FieldTable,
+    TemplateHead,
     clean_name,
     clean_reference,
     core_text,
@@ -18,6 +18,7 @@ from core.payments.sms.fields import (
     parse_money,
     parse_timestamp,
     split_merchant_code,
+    template_head,
 )
 from core.payments.sms.types import Draft, SmsKind
 
@@ -91,30 +92,15 @@ _PHONE = r"\((?P<phone>[*+\d ]{3,16})\)"
 _AT = rf"\sat\s{TS}"
 
 
-@dataclass(frozen=True, slots=True)
-class _Head:
-    """The opening of one template family; ``marker`` is a cheap lower-case pre-check."""
-
-    marker: str
-    template: str
-    kind: SmsKind
-    pattern: re.Pattern[str]
-    merchant: bool = False  # the name may end with an unlabelled merchant code
-
-
-def _head(marker: str, template: str, kind: SmsKind, pattern: str, merchant: bool = False) -> _Head:
-    return _Head(marker, template, kind, re.compile(pattern, FLAGS), merchant)
-
-
 _HEADS = (
-    _head(
+    template_head(
         "you have received",
         "mtn.received",
         SmsKind.RECEIVED,
         rf"you\shave\sreceived\s{_AMOUNT}\sfrom\s(?P<name>.+?)(?:\s?{_PHONE})?"
         rf"(?:\son\syour\smobile\smoney\saccount)?{_AT}",
     ),
-    _head(
+    template_head(
         "your payment of",
         "mtn.payment",
         SmsKind.PAYMENT,
@@ -123,13 +109,13 @@ _HEADS = (
         rf"\s(?P<status>(?:has\sbeen\s|was\s)?completed|successful|(?:has\s)?failed){_AT}",
         merchant=True,
     ),
-    _head(
+    template_head(
         " transferred to ",
         "mtn.transfer",
         SmsKind.TRANSFER,
         rf"{_AMOUNT}\stransferred\sto\s(?P<name>.+?)\s?{_PHONE}(?:\sfrom\s(?P<account>\S+))?{_AT}",
     ),
-    _head(
+    template_head(
         "a transaction of",
         "mtn.debit",
         SmsKind.PAYMENT,
@@ -137,60 +123,60 @@ _HEADS = (
         rf"\swas\s(?:successfully\s)?completed{_AT}",
         merchant=True,
     ),
-    _head(
+    template_head(
         "bank deposit of",
         "mtn.bank_deposit",
         SmsKind.DEPOSIT,
         rf"a\sbank\sdeposit\sof\s{_AMOUNT}\shas\sbeen\sadded\sto\syour\smobile\smoney\saccount{_AT}",
     ),
-    _head(
+    template_head(
         "you have transferred",
         "mtn.bank_push",
         SmsKind.TRANSFER,
         rf"you\shave\stransferred\s{_AMOUNT}\sto\s(?P<name>.+?)\s?{_PHONE}"
         rf"\sfrom\syour\smobile\smoney\saccount\s?(?P<account>.*?){_AT}",
     ),
-    _head(
+    template_head(
         "via agent",
         "mtn.withdrawal",
         SmsKind.WITHDRAWAL,
         r"you\s.+?\s?\([^()]*\)\s?have\svia\sagent:?\s?(?:agent\s)?(?P<name>.+?)\s?"
         rf"{_PHONE},?\s?withdrawn\s{_AMOUNT}\sfrom\syour\smobile\smoney\saccount:?\s?(?P<account>\S*?){_AT}",
     ),
-    _head(
+    template_head(
         "the transaction with amount",
         "mtn.failed_debit",
         SmsKind.FAILED,
         rf"the\stransaction\swith\samount\s{_AMOUNT}\sfor\s(?P<name>.+?)\swith\smessage:?\s?(?P<msg>.*?)"
         rf"\s?failed{_AT}",
     ),
-    _head(
+    template_head(
         "your transfer of",
         "mtn.failed_transfer",
         SmsKind.FAILED,
         rf"your\stransfer\sof\s{_AMOUNT}\sto\s(?P<name>.+?)(?:\s?{_PHONE})?\s(?:has\s)?failed(?:{_AT})?",
     ),
-    _head(
+    template_head(
         "reversal has been initiated",
         "mtn.reversal_initiated",
         SmsKind.REVERSAL,
         rf"a\sreversal\shas\sbeen\sinitiated\sfor\syour\stransaction\sto\s(?P<name>.+?)\s?{_PHONE}"
         rf"\swith\s{_AMOUNT}",
     ),
-    _head(
+    template_head(
         "has been reversed",
         "mtn.reversal",
         SmsKind.REVERSAL,
         rf"your\stransaction\sto\s(?P<name>.+?)\s?{_PHONE}\swith\s{_AMOUNT}\shas\sbeen\sreversed{_AT}",
     ),
-    _head(
+    template_head(
         "refunded",
         "mtn.refund",
         SmsKind.REFUND,
         rf"(?P<name>.+?)\shas\ssuccessfully\srefunded\s{_AMOUNT}\sto\syour\smobile\smoney\saccount{_AT}",
         merchant=True,
     ),
-    _head(
+    template_head(
         "pay your loan",
         "mtn.loan_repayment",
         SmsKind.PAYMENT,
@@ -216,7 +202,7 @@ def parse_mtn(text: str) -> Draft | None:
     return None
 
 
-def _draft(head: _Head, match: re.Match[str], core: str, prefix_id: str | None, text: str) -> Draft:
+def _draft(head: TemplateHead, match: re.Match[str], core: str, prefix_id: str | None, text: str) -> Draft:
     groups = match.groupdict()
     found = _TABLE.scan(core, match.end())
     kind, template = head.kind, head.template
