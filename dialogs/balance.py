@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from core.loans.savings import last_payment_in, paid_in_since, savings_by_group
 from core.loans.service import member_applications
+from core.loans.statement import member_loans
 from core.members.service import groups_of_member
 from dialogs.context import Context
 from dialogs.engine import Dialog, Step, Turn
@@ -43,6 +44,7 @@ class Balance(Dialog):
                                 if due else ctx.t("balance.paid_up", group=group.name, period=period))
             last = await last_payment_in(session, org, mid)
             applications = await member_applications(session, org, mid, limit=1)
+            loans = await member_loans(session, org, mid)
         if len(groups) > 1:
             lines.append(ctx.t("balance.total", amount=ctx.money(total)))
         if last is not None:
@@ -51,5 +53,9 @@ class Balance(Dialog):
         if applications and applications[0].status == "submitted":
             a = applications[0]
             lines.append(ctx.t("balance.loan_pending", reference=a.reference, amount=ctx.money(a.amount, a.currency)))
-        # Loans outstanding and the next instalment: the loans issue adds them here (core/loans).
+        lines.extend(
+            ctx.t("balance.loan_outstanding", reference=loan.reference, outstanding=ctx.money(loan.outstanding),
+                  amount=ctx.money(loan.next_due_amount), date=ctx.day(loan.next_due_on))
+            for loan in loans if loan.next_due_on is not None
+        )
         return Step.end(Reply("\n".join(lines)))

@@ -11,6 +11,7 @@ from dialogs.handoff import Handoff
 from dialogs.help import Help
 from dialogs.language import ChangeLanguage
 from dialogs.loan_apply import LoanApply
+from dialogs.loan_guarantor import LoanGuarantor
 from dialogs.loan_status import LoanStatus
 from dialogs.menu import MainMenu, MoreMenu, SmallTalk
 from dialogs.one_time_code import OneTimeCode
@@ -29,6 +30,7 @@ DIALOGS: tuple[Dialog, ...] = (
     Statement(),
     LoanApply(),
     LoanStatus(),
+    LoanGuarantor(),
     OneTimeCode(),
     Handoff(),
     ChangeLanguage(),

@@ -113,7 +113,7 @@ def _remind(loan: LoanApplication, row: LoanInstalment, today: date, out: Arrear
     if row.reminded_on == today:
         return
     days = (row.due_on - today).days
-    values = {"reference": loan.reference, "amount": Money(row.outstanding, loan.currency), "due_on": row.due_on,
+    values = {"reference": loan.reference, "amount": Money(row.outstanding, loan.currency), "date": row.due_on,
               "code": loan.payment_code or ""}
     if days == REMIND_DAYS_BEFORE or days == 0:
         msgid = "loan.reminder_due"

@@ -92,7 +92,7 @@ async def name_guarantors(
         row.status, row.amount, row.answered_at = GuarantorStatus.REQUESTED, share, None
         session.add(row)
         await session.flush()
-        notices.append(LoanNotice(member_id, "guarantor.request",
+        notices.append(LoanNotice(member_id, "loan.guarantor_request",
                                   {"borrower": name, "amount": Money(share, loan.currency), "reference": loan.reference},
                                   {"dialog": "guarantor", "request_id": str(row.id)}))
     await record(session, organization_id=organization_id, actor=actor, action="loan.guarantors_named",
