@@ -21,6 +21,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Members", "/console/members", Permission.MEMBERS_VIEW),
     NavItem("Groups", "/console/groups", Permission.MEMBERS_VIEW),
     NavItem("Support", "/console/support", Permission.MESSAGES_VIEW),
+    NavItem("Reports", "/console/reports", Permission.REPORTS_VIEW),
     NavItem("Staff", "/console/staff", Permission.STAFF_VIEW),
     NavItem("Organizations", "/console/scope", Permission.ORGANIZATIONS_MANAGE),
     NavItem("Security", "/console/security", Permission.OWN_SECURITY),

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.loans.models import LoanApplication, LoanApplicationStatus
+from core.loans.portfolio import portfolio_at_risk
 from core.payments.recon_models import ExceptionStatus, PaymentException
 
 # Money credited to members' savings (contributions, allocations), net of reversals; withdrawals left out.
@@ -77,10 +78,13 @@ async def dashboard_figures(
         await session.execute(
             select(func.count()).where(
                 LoanApplication.organization_id == organization_id,
-                LoanApplication.status == LoanApplicationStatus.SUBMITTED.value,
+                LoanApplication.status.in_(
+                    (LoanApplicationStatus.SUBMITTED.value, LoanApplicationStatus.UNDER_REVIEW.value)
+                ),
             )
         )
     ).scalar_one()
+    par = (await portfolio_at_risk(session, organization_id, today, days=30))[0]
     return DashboardFigures(
         today=series[-1].amount if series else 0,
         month=sum(d.amount for d in series if d.day >= month_start),
@@ -88,5 +92,5 @@ async def dashboard_figures(
         open_exceptions=int(exc_count or 0),
         open_exceptions_value=int(exc_value or 0),
         loans_awaiting_review=int(loans or 0),
-        par30=None,
+        par30=par.ratio if par.outstanding_principal else None,
     )

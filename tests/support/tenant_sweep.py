@@ -160,3 +160,10 @@ SWEEP_CASES = (
               unchanged=_b_handoff_open),
     SweepCase("POST", "/console/support/{handoff_id}/close", _b_handoff, unchanged=_b_handoff_open),
 )
+
+
+SWEEP_CASES = (
+    *SWEEP_CASES,
+    SweepCase("GET", "/console/members/{member_id}/statement.pdf", _b_exception),
+    SweepCase("GET", "/console/groups/{group_id}/report.pdf", _b_exception),
+)

@@ -3,12 +3,14 @@ the keyboard and see the member's balance change; screenshots under test-output/
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pyotp
+import pypdf
 import pytest
 
 from core.db.database import Database
@@ -104,6 +106,12 @@ async def test_allocate_an_exception_with_the_keyboard_and_see_the_balance(
     await page.wait_for_selector("[data-balance]")
     assert (await page.locator("[data-balance]").inner_text()).replace("\u202f", ",") == "3,000 RWF"
     await page.screenshot(path=str(OUT / "member.png"), full_page=True)
+    async with page.expect_download() as download_info:
+        await page.click("text=Statement PDF")
+    download = await download_info.value
+    pdf = Path(await download.path()).read_bytes()
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert "Twisungane SACCO" in text and member.full_name in text and "3,000 RWF" in text
 
     await page.set_viewport_size({"width": 375, "height": 700})
     await page.goto(base + "/console/exceptions?status=resolved&lang=rw")
