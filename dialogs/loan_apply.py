@@ -5,7 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import ClassVar
 
+from core.audit.service import Actor
 from core.errors import InvalidInput
+from core.loans.guarantors import guarantor_candidates, name_guarantors
+from core.loans.notices import send_notices
 from core.loans.service import (
     Eligibility,
     NotEligible,
@@ -18,6 +21,7 @@ from core.loans.service import (
 from dialogs.amounts import parse_amount, parse_count
 from dialogs.context import Context
 from dialogs.engine import MENU, FormDialog, Invalid, Step, Turn, confirm_answer
+from dialogs.loan_notices import render_notice
 from dialogs.vocabulary import Choice, Prompt, Reply
 
 PURPOSES: tuple[tuple[str, str], ...] = (
@@ -41,6 +45,7 @@ class LoanApply(FormDialog):
         ASK_TERM_MONTHS = "ask_term_months"
         ASK_PURPOSE = "ask_purpose"
         CONFIRM = "confirm"
+        GUARANTOR = "guarantor"
 
     async def rules(self, ctx: Context) -> Eligibility:
         member = ctx.require_member()
@@ -121,6 +126,8 @@ class LoanApply(FormDialog):
         return Step.ask(self.State.CONFIRM, Reply(summary, choices=choices))
 
     async def handle_state(self, ctx: Context, state: str, turn: Turn) -> Step | None:
+        if state == self.State.GUARANTOR:
+            return await self.pick_guarantor(ctx, turn)
         if state != self.State.CONFIRM:
             return None
         answer = confirm_answer(turn)
@@ -141,7 +148,43 @@ class LoanApply(FormDialog):
         except InvalidInput:
             ctx.slots.pop("amount", None)
             return await self.next_question(ctx, Reply(ctx.t("loan.changed")))
-        return Step.end(Reply(ctx.t(
+        submitted = Reply(ctx.t(
             "loan.submitted", reference=application.reference,
             amount=ctx.money(application.amount, application.currency), months=application.term_months,
-        )))
+        ))
+        rules = await self.rules(ctx)
+        if rules.guarantors_required <= 0:
+            return Step.end(submitted)
+        ctx.slots.update({"loan_id": application.id, "guarantors": [], "needed": rules.guarantors_required})
+        return await self.ask_guarantor(ctx, submitted)
+
+    async def ask_guarantor(self, ctx: Context, *before: Reply) -> Step:
+        """Guarantors from the borrower's group, one at a time, as choices (numbers on USSD and SMS)."""
+        member = ctx.require_member()
+        picked = [int(m) for m in ctx.slots.get("guarantors", [])]
+        async with ctx.tenant() as session:
+            candidates = await guarantor_candidates(session, member.organization_id, int(ctx.slots["loan_id"]))
+        candidates = [c for c in candidates if c.member_id not in picked]
+        if not candidates:
+            return Step.end(*before, Reply(ctx.t("loan.no_guarantor_candidates")))
+        choices = tuple(Choice(id=f"guarantor:{c.member_id}", title=c.name) for c in candidates)
+        question = ctx.t("loan.ask_guarantor", number=len(picked) + 1, count=int(ctx.slots["needed"]))
+        return Step.ask(self.State.GUARANTOR, Reply(question, choices=choices), *before)
+
+    async def pick_guarantor(self, ctx: Context, turn: Turn) -> Step | None:
+        if not (turn.choice_id or "").startswith("guarantor:"):
+            return None
+        picked = [*ctx.slots.get("guarantors", []), int((turn.choice_id or "").split(":", 1)[1])]
+        ctx.slots["guarantors"] = picked
+        if len(picked) < int(ctx.slots["needed"]):
+            return await self.ask_guarantor(ctx)
+        member = ctx.require_member()
+        try:
+            async with ctx.tenant() as session:
+                notices = await name_guarantors(session, member.organization_id, int(ctx.slots["loan_id"]), picked,
+                                                actor=Actor.member(member.member_id))
+                await send_notices(session, member.organization_id, notices, render_notice)
+        except InvalidInput:
+            ctx.slots["guarantors"] = []
+            return await self.ask_guarantor(ctx, Reply(ctx.t("loan.changed")))
+        return Step.end(Reply(ctx.t("loan.guarantors_asked", count=len(picked))))

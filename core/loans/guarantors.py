@@ -176,3 +176,26 @@ async def release_guarantees(session: AsyncSession, organization_id: int, loan_i
             released += 1
     await session.flush()
     return released
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    member_id: int
+    name: str
+
+
+async def guarantor_candidates(session: AsyncSession, organization_id: int, loan_id: int, *, limit: int = 9
+                               ) -> list[Candidate]:
+    """Members of the borrower's group who could be asked (not the borrower, not already asked), by name."""
+    loan = await session.get(LoanApplication, loan_id)
+    if loan is None or loan.organization_id != organization_id or loan.group_id is None:
+        return []
+    asked = select(LoanGuarantor.guarantor_member_id).where(
+        LoanGuarantor.loan_id == loan_id, LoanGuarantor.status != GuarantorStatus.DECLINED)
+    rows = await session.execute(
+        select(Member.id, Member.first_name, Member.last_name)
+        .join(GroupMembership, GroupMembership.member_id == Member.id)
+        .where(GroupMembership.organization_id == organization_id, GroupMembership.group_id == loan.group_id,
+               GroupMembership.left_on.is_(None), Member.id != loan.member_id, Member.id.not_in(asked))
+        .order_by(Member.first_name, Member.last_name, Member.id).limit(limit))
+    return [Candidate(int(i), f"{first} {last}") for i, first, last in rows]
