@@ -9,6 +9,7 @@ import asyncio
 from typing import Any
 
 from celery import Celery
+from celery.schedules import crontab
 
 from bot.jobs import JOBS, TASK_OPTIONS
 from bot.runtime import Runtime, open_runtime
@@ -34,6 +35,7 @@ def make_celery(settings: Settings) -> Celery:
             "heartbeat": {"task": "ops.heartbeat", "schedule": 60.0, "kwargs": {"source": "beat"}},
             "outbox-sweep": {"task": "messaging.sweep", "schedule": 60.0},
             "reconcile-backlog": {"task": "payments.reconcile_backlog", "schedule": 60.0},
+            "loan-arrears": {"task": "loans.arrears", "schedule": crontab(hour=5, minute=0)},  # 07:00 Kigali
         },
     )
     for name in JOBS:

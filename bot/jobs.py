@@ -9,14 +9,16 @@ import asyncio
 import logging
 import socket
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot.delivery_jobs import deliver_outbox, sweep_outbox
 from bot.runtime import Runtime
+from core.loans.daily import daily_arrears
 from core.messaging.errors import RetryLater
 from core.ops.service import heartbeat
 from core.payments.reconcile import reconcile_backlog, reconcile_messages
+from dialogs.loan_notices import render_notice
 
 log = logging.getLogger(__name__)
 JobFn = Callable[..., Awaitable[Any]]
@@ -38,6 +40,12 @@ async def reconcile_sweep(rt: Runtime, *, older_than_seconds: int = 60) -> dict[
     return (await reconcile_backlog(rt.db, older_than=timedelta(seconds=older_than_seconds))).as_dict()
 
 
+async def loan_arrears(rt: Runtime, *, today: str | None = None) -> dict[str, int]:
+    """Daily: mark late instalments, charge penalties (once per instalment and period), queue reminders."""
+    day = date.fromisoformat(today) if today else datetime.now(UTC).date()
+    return await daily_arrears(rt.db, day, render_notice)
+
+
 # Explicit registry in priority order: name -> job function. Celery tasks are generated from it.
 JOBS: dict[str, JobFn] = {
     "ops.heartbeat": worker_heartbeat,
@@ -45,6 +53,7 @@ JOBS: dict[str, JobFn] = {
     "messaging.sweep": sweep_outbox,
     "payments.reconcile": reconcile_payments,
     "payments.reconcile_backlog": reconcile_sweep,
+    "loans.arrears": loan_arrears,
 }
 # Celery options per job (rate limits are per worker; cross-process pacing is in core.messaging.pacing).
 TASK_OPTIONS: dict[str, dict[str, Any]] = {
