@@ -11,7 +11,18 @@ from admin_web.auth import LOGIN_PATH, Handler, clear_session_cookie, session_co
 from admin_web.context import CONSOLE, JINJA, SESSION, SESSION_TOKEN, ConsoleDeps, deps
 from admin_web.csrf import csrf_middleware
 from admin_web.render import render
-from admin_web.views import dashboard, exceptions, members, reports, scope, security, signin, staff, support
+from admin_web.views import (
+    dashboard,
+    exceptions,
+    loans,
+    members,
+    reports,
+    scope,
+    security,
+    signin,
+    staff,
+    support,
+)
 from core.errors import DomainError, NotFound, PermissionDenied
 from core.identity.errors import InvalidToken
 from core.identity.staff_sessions import load_session
@@ -31,6 +42,7 @@ VIEW_ROUTES: tuple[web.RouteTableDef, ...] = (
     members.routes,
     support.routes,
     reports.routes,
+    loans.routes,
 )
 
 

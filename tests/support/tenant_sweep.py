@@ -167,3 +167,41 @@ SWEEP_CASES = (
     SweepCase("GET", "/console/members/{member_id}/statement.pdf", _b_exception),
     SweepCase("GET", "/console/groups/{group_id}/report.pdf", _b_exception),
 )
+
+
+async def plant_loan(db: Database, org: Organization, *, recorded_by_staff_id: int | None = None) -> dict[str, Any]:
+    """A member with 40,000 saved who applied for 60,000 over 6 months (the default product: no guarantors)."""
+    from core.loans.service import apply_for_loan
+    from tests.support.factories import make_group, make_member, make_savings
+
+    group = await make_group(db, org)
+    member = await make_member(db, org, group)
+    await make_savings(db, org, member, group, 40_000)
+    async with db.tenant(org.id) as s:
+        loan = await apply_for_loan(
+            s, organization_id=org.id, member_id=member.id, amount=60_000, term_months=6, purpose="shop stock",
+            channel="whatsapp", recorded_by_staff_id=recorded_by_staff_id,
+        )
+    return {"loan_id": loan.id, "member_id": member.id, "reference": loan.reference}
+
+
+async def _b_loan(db: Database, keys: IdentityKeys, org: Organization) -> dict[str, Any]:
+    return await plant_loan(db, org)
+
+
+async def _b_loan_submitted(db: Database, planted: dict[str, Any]) -> bool:
+    from core.loans.models import LoanApplication
+
+    async with db.system() as s:
+        loan = await s.get(LoanApplication, planted["loan_id"])
+        return loan is not None and loan.status == "submitted"
+
+
+SWEEP_CASES = (
+    *SWEEP_CASES,
+    SweepCase("GET", "/console/loans/{loan_id}", _b_loan),
+    SweepCase("POST", "/console/loans/{loan_id}/approve", _b_loan, unchanged=_b_loan_submitted),
+    SweepCase("POST", "/console/loans/{loan_id}/reject", _b_loan, form={"reason": "x"}, unchanged=_b_loan_submitted),
+    SweepCase("POST", "/console/loans/{loan_id}/disburse", _b_loan, form={"method": "cash"},
+              unchanged=_b_loan_submitted),
+)

@@ -153,3 +153,27 @@ async def test_answer_a_support_conversation_and_see_it_in_the_outbox(
     await page.wait_for_url("**/console/support")
     assert "Nobody is waiting" in await page.content()
     await context.close()
+
+
+async def test_approve_a_loan(db: Database, console_client: ClientFactory, browser: Any) -> None:
+    from tests.support.tenant_sweep import plant_loan
+
+    org = await make_organization(db)
+    planted = await plant_loan(db, org)
+    user, secret = await make_staff(db, org, role=StaffRole.MANAGER)
+    client = await console_client()
+    base = str(client.make_url("")).rstrip("/")
+    OUT.mkdir(parents=True, exist_ok=True)
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    page = await context.new_page()
+    await _sign_in(page, base, user.email, secret)
+    await page.goto(base + "/console/loans")
+    await page.click(f"text={planted['reference']}")
+    await page.screenshot(path=str(OUT / "loan.png"), full_page=True)
+    await page.fill("input[name=note]", "regular saver")
+    await page.click("button:has-text('Approve')")
+    await page.wait_for_selector("[data-loan-status]:has-text('approved')")
+    await page.click("button:has-text('Disburse')")
+    await page.wait_for_selector("text=Schedule and repayments")
+    await page.screenshot(path=str(OUT / "loan-disbursed.png"), full_page=True)
+    await context.close()

@@ -1,0 +1,111 @@
+"""Loans: the review queue, an application with eligibility and guarantors, approve/reject (maker-checker),
+disburse, and the schedule with repayments; all through core.loans."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from admin_web.auth import console_db, current_staff, require
+from admin_web.render import render
+from admin_web.scoped import organization_id, path_id
+from core.errors import InvalidInput
+from core.identity.permissions import Permission, allowed
+from core.loans.disbursement import PayoutMethod, disburse
+from core.loans.models import LoanApplicationStatus as S
+from core.loans.review import application_detail, approve, reject, review_queue
+from core.loans.service import eligibility
+from core.loans.statement import loan_summary
+from core.members.search import get_member
+
+routes = web.RouteTableDef()
+SCHEDULED = frozenset({S.DISBURSED, S.ACTIVE, S.CLOSED, S.WRITTEN_OFF})
+
+
+@routes.get("/loans")
+@require(Permission.LOANS_VIEW)
+async def queue(request: web.Request) -> web.StreamResponse:
+    async with console_db(request) as session:
+        items = await review_queue(
+            session, principal=current_staff(request), organization_id=organization_id(request)
+        )
+    return render(request, "loans.html", {"items": items})
+
+
+@routes.get("/loans/{loan_id}", allow_head=False)
+@require(Permission.LOANS_VIEW)
+async def detail(request: web.Request) -> web.StreamResponse:
+    org, loan_id = organization_id(request), path_id(request, "loan_id")
+    principal = current_staff(request)
+    async with console_db(request) as session:
+        item = await application_detail(session, principal=principal, organization_id=org, loan_id=loan_id)
+        rules = await eligibility(session, org, item.loan.member_id, product_id=item.loan.product_id)
+        summary = await loan_summary(session, org, loan_id) if item.loan.status in SCHEDULED else None
+        names = {}
+        for g in item.guarantors:
+            names[g.guarantor_member_id] = (await get_member(session, org, g.guarantor_member_id)).full_name
+    return render(
+        request,
+        "loan.html",
+        {
+            "d": item,
+            "loan": item.loan,
+            "rules": rules,
+            "summary": summary,
+            "names": names,
+            "methods": [m.value for m in PayoutMethod],
+            "can_decide": allowed(principal.role, Permission.LOANS_APPROVE)
+            and item.loan.status in (S.SUBMITTED, S.UNDER_REVIEW),
+            "maker": principal.staff_user_id
+            in (item.loan.recorded_by_staff_id, item.loan.edited_by_staff_id),
+            "can_disburse": allowed(principal.role, Permission.LOANS_DISBURSE)
+            and item.loan.status == S.APPROVED,
+        },
+    )
+
+
+@routes.post("/loans/{loan_id}/approve")
+@require(Permission.LOANS_APPROVE)
+async def approve_loan(request: web.Request) -> web.StreamResponse:
+    org, loan_id = organization_id(request), path_id(request, "loan_id")
+    form = await request.post()
+    async with console_db(request) as session:
+        await approve(
+            session,
+            principal=current_staff(request),
+            organization_id=org,
+            loan_id=loan_id,
+            note=str(form.get("note", "")),
+        )
+    raise web.HTTPSeeOther(f"/console/loans/{loan_id}")
+
+
+@routes.post("/loans/{loan_id}/reject")
+@require(Permission.LOANS_APPROVE)
+async def reject_loan(request: web.Request) -> web.StreamResponse:
+    org, loan_id = organization_id(request), path_id(request, "loan_id")
+    form = await request.post()
+    async with console_db(request) as session:
+        await reject(
+            session,
+            principal=current_staff(request),
+            organization_id=org,
+            loan_id=loan_id,
+            reason=str(form.get("reason", "")),
+        )
+    raise web.HTTPSeeOther(f"/console/loans/{loan_id}")
+
+
+@routes.post("/loans/{loan_id}/disburse")
+@require(Permission.LOANS_DISBURSE)
+async def disburse_loan(request: web.Request) -> web.StreamResponse:
+    org, loan_id = organization_id(request), path_id(request, "loan_id")
+    form = await request.post()
+    try:
+        method = PayoutMethod(str(form.get("method", "mtn")))
+    except ValueError:
+        raise InvalidInput("choose cash, MTN or Airtel") from None
+    async with console_db(request) as session:
+        await disburse(
+            session, principal=current_staff(request), organization_id=org, loan_id=loan_id, method=method
+        )
+    raise web.HTTPSeeOther(f"/console/loans/{loan_id}")
