@@ -18,6 +18,7 @@ from core.demo.spec import ORGANIZATIONS, PLATFORM_ADMIN, DemoOrganization, Demo
 from core.identity import totp
 from core.identity.models import StaffUser
 from core.identity.staff import create_staff_user
+from core.loans.demo import ensure_demo_products
 from core.members.models import Group
 from core.members.service import add_to_group, create_group, create_member, groups_of_member, members_by_phone
 from core.organizations.models import Organization
@@ -53,6 +54,10 @@ async def seed_demo(db: Database, pii: PiiCipher | None = None) -> dict[str, Any
                 await _create_organization(session, spec, pii)
         await _ensure_staff(session, None, PLATFORM_ADMIN, pii)
         await post_demo_contributions(session)
+        for spec in ORGANIZATIONS:  # loans (issue 8): products per demo organization
+            org = await find_organization(session, spec.slug)
+            if org is not None:
+                await ensure_demo_products(session, org.id, org.currency)
     return await describe_demo(db)
 
 
