@@ -12,6 +12,7 @@ from admin_web.context import CONSOLE, JINJA, SESSION, SESSION_TOKEN, ConsoleDep
 from admin_web.csrf import csrf_middleware
 from admin_web.render import render
 from admin_web.views import (
+    audit,
     dashboard,
     exceptions,
     loans,
@@ -43,6 +44,7 @@ VIEW_ROUTES: tuple[web.RouteTableDef, ...] = (
     support.routes,
     reports.routes,
     loans.routes,
+    audit.routes,
 )
 
 

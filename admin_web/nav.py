@@ -23,6 +23,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Loans", "/console/loans", Permission.LOANS_VIEW),
     NavItem("Support", "/console/support", Permission.MESSAGES_VIEW),
     NavItem("Reports", "/console/reports", Permission.REPORTS_VIEW),
+    NavItem("Audit", "/console/audit", Permission.AUDIT_VIEW),
     NavItem("Staff", "/console/staff", Permission.STAFF_VIEW),
     NavItem("Organizations", "/console/scope", Permission.ORGANIZATIONS_MANAGE),
     NavItem("Security", "/console/security", Permission.OWN_SECURITY),
