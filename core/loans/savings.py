@@ -1,7 +1,8 @@
 """A member's savings read from the ledger: balances per group, recent movements, what came in this period.
 
-Used by loan eligibility and the member journeys until the ledger's own read API (member_balances,
-member_recent_transactions) lands; then these become thin calls to it.
+Balances come from the ledger's public read API (member_balances). The movement queries below stay until the
+ledger offers a savings-only history with running balances and "paid in since" (member_recent_transactions
+covers every account, without balances after each line).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.ledger.balances import member_balances
 from core.ledger.models import LedgerAccount, LedgerBalance, LedgerEntry, LedgerPosting
 from core.ledger.types import AccountPurpose
 
@@ -30,24 +32,15 @@ class GroupSavings:
 
 
 async def savings_by_group(session: AsyncSession, organization_id: int, member_id: int) -> list[GroupSavings]:
-    """One line per savings account of the member (a group they save in); empty before any saving."""
-    rows = await session.execute(
-        select(
-            LedgerAccount.group_id,
-            LedgerAccount.currency,
-            func.coalesce(func.sum(LedgerBalance.balance), 0),
-            func.coalesce(func.sum(LedgerBalance.held), 0),
-        )
-        .outerjoin(LedgerBalance, LedgerBalance.account_id == LedgerAccount.id)
-        .where(
-            LedgerAccount.organization_id == organization_id,
-            LedgerAccount.member_id == member_id,
-            LedgerAccount.purpose == AccountPurpose.MEMBER_SAVINGS,
-        )
-        .group_by(LedgerAccount.id, LedgerAccount.group_id, LedgerAccount.currency)
-        .order_by(LedgerAccount.group_id)
-    )
-    return [GroupSavings(g, int(bal), int(held), cur) for g, cur, bal, held in rows.all()]
+    """One line per savings account of the member (a group they save in); empty before any saving.
+
+    Read through the ledger's public API (member_balances); groups without an account yet are left out.
+    """
+    return [
+        GroupSavings(b.group_id, b.balance.amount, b.held.amount, b.balance.currency)
+        for b in await member_balances(session, organization_id, member_id)
+        if b.account_id is not None
+    ]
 
 
 async def total_savings(session: AsyncSession, organization_id: int, member_id: int) -> int:

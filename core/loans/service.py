@@ -13,10 +13,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.service import Actor, record
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotFound
 from core.ledger.balances import member_balances
 from core.loans.errors import AmountOutOfRange, NotEligible, TermOutOfRange
-from core.loans.lifecycle import OPEN
+from core.loans.guarantors import release_guarantees
+from core.loans.lifecycle import OPEN, move
 from core.loans.models import LoanApplication, LoanApplicationStatus
 from core.loans.products import product_terms
 from core.loans.schedule import add_months
@@ -24,7 +25,8 @@ from core.members.models import GroupMembership
 from core.organizations.models import Organization
 
 __all__ = [
-    "AmountOutOfRange", "Eligibility", "NotEligible", "TermOutOfRange", "apply_for_loan", "check_amount",
+    "AmountOutOfRange", "Eligibility", "NotEligible", "TermOutOfRange", "apply_for_loan", "cancel_application",
+    "check_amount",
     "check_purpose", "check_term", "eligibility", "member_applications",
 ]
 MAX_PURPOSE = 300
@@ -187,3 +189,20 @@ async def member_applications(
         .limit(limit)
     )
     return list(rows.scalars())
+
+
+async def cancel_application(
+    session: AsyncSession, *, organization_id: int, loan_id: int, actor: Actor, member_id: int | None = None
+) -> LoanApplication:
+    """Withdraw an application before it is paid out (the member, or staff for them); frees guarantor holds.
+
+    `member_id`: the caller is that member, who may cancel only their own. Raises NotFound, IllegalTransition.
+    """
+    loan = (await session.execute(select(LoanApplication).where(
+        LoanApplication.id == loan_id, LoanApplication.organization_id == organization_id).with_for_update())
+    ).scalar_one_or_none()
+    if loan is None or (member_id is not None and loan.member_id != member_id):
+        raise NotFound(f"loan {loan_id} does not exist here")
+    await move(session, loan, LoanApplicationStatus.CANCELLED, actor=actor)
+    await release_guarantees(session, organization_id, loan.id, actor=actor)
+    return loan

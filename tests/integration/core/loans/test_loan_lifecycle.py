@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from core.audit.service import Actor
 from core.db.database import Database
-from core.errors import Conflict, PermissionDenied
+from core.errors import Conflict, NotFound, PermissionDenied
 from core.identity.permissions import StaffPrincipal
 from core.identity.roles import StaffRole
 from core.ledger.balances import member_balances
@@ -20,7 +20,7 @@ from core.loans.guarantors import answer_request, name_guarantors, requests_for_
 from core.loans.models import LoanApplicationStatus as S
 from core.loans.repayment import repay
 from core.loans.review import application_detail, approve, edit_application, reject, review_queue
-from core.loans.service import apply_for_loan, eligibility
+from core.loans.service import apply_for_loan, cancel_application, eligibility
 from core.loans.statement import loan_summary, member_loans
 from core.money import Money
 from tests.integration.core.loans.conftest import DISBURSED_ON, Lending
@@ -36,7 +36,7 @@ async def submitted(db: Database, lending: Lending, amount: int = 100_000, *, by
         notices = await name_guarantors(s, lending.org.id, loan.id, [g.id for g in lending.guarantors],
                                         actor=BORROWER)
         assert {n.member_id for n in notices} == {g.id for g in lending.guarantors}
-        assert all(n.msgid == "guarantor.request" and n.values["amount"] == Money(50_000, "RWF") for n in notices)
+        assert all(n.msgid == "loan.guarantor_request" and n.values["amount"] == Money(50_000, "RWF") for n in notices)
         return loan.id
 
 
@@ -161,3 +161,24 @@ async def test_rejection_releases_holds_and_guarantors_need_savings(db: Database
         assert loan.status == S.REJECTED and loan.decision_note == "guarantor savings too low"
         (bal,) = await member_balances(s, org, g1.id)
         assert bal.held.amount == 0
+
+
+async def test_the_member_cancels_and_holds_are_freed(db: Database, lending: Lending) -> None:
+    org = lending.org.id
+    loan_id = await submitted(db, lending)
+    g1 = lending.guarantors[0]
+    async with db.tenant(org) as s:
+        (r1,) = await requests_for_guarantor(s, org, g1.id, pending_only=True)
+        await answer_request(s, organization_id=org, member_id=g1.id, request_id=r1.id, accept=True)
+    me = Actor.member(lending.borrower.id)
+    async with db.tenant(org) as s:
+        with pytest.raises(NotFound):  # someone else's application
+            await cancel_application(s, organization_id=org, loan_id=loan_id, actor=me, member_id=g1.id)
+    async with db.tenant(org) as s:
+        loan = await cancel_application(s, organization_id=org, loan_id=loan_id, actor=me,
+                                        member_id=lending.borrower.id)
+        assert loan.status == S.CANCELLED
+        (bal,) = await member_balances(s, org, g1.id)
+        assert bal.held.amount == 0
+        with pytest.raises(IllegalTransition):
+            await cancel_application(s, organization_id=org, loan_id=loan_id, actor=me)
