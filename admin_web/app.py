@@ -15,6 +15,7 @@ from admin_web.views import (
     audit,
     dashboard,
     exceptions,
+    join_requests,
     loans,
     members,
     reports,
@@ -45,6 +46,7 @@ VIEW_ROUTES: tuple[web.RouteTableDef, ...] = (
     reports.routes,
     loans.routes,
     audit.routes,
+    join_requests.routes,
 )
 
 

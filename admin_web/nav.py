@@ -20,6 +20,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Exceptions", "/console/exceptions", Permission.EXCEPTIONS_VIEW),
     NavItem("Members", "/console/members", Permission.MEMBERS_VIEW),
     NavItem("Groups", "/console/groups", Permission.MEMBERS_VIEW),
+    NavItem("Join requests", "/console/join-requests", Permission.MEMBERS_VIEW),
     NavItem("Loans", "/console/loans", Permission.LOANS_VIEW),
     NavItem("Support", "/console/support", Permission.MESSAGES_VIEW),
     NavItem("Reports", "/console/reports", Permission.REPORTS_VIEW),

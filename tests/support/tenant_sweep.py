@@ -205,3 +205,37 @@ SWEEP_CASES = (
     SweepCase("POST", "/console/loans/{loan_id}/disburse", _b_loan, form={"method": "cash"},
               unchanged=_b_loan_submitted),
 )
+
+
+async def plant_join_request(db: Database, org: Organization) -> dict[str, Any]:
+    """Someone unknown asked the bot to join one of `org`'s groups."""
+    from core.join_requests.service import submit_join_request
+    from tests.support.factories import make_group, new_phone
+
+    group = await make_group(db, org)
+    async with db.system() as s:
+        request = await submit_join_request(
+            s, phone=new_phone(), full_name="Aline Mukamana", group_code=group.code, channel="whatsapp", language="rw"
+        )
+    return {"request_id": request.id, "group_id": group.id}
+
+
+async def _b_join_request(db: Database, keys: IdentityKeys, org: Organization) -> dict[str, Any]:
+    return await plant_join_request(db, org)
+
+
+async def _b_join_request_pending(db: Database, planted: dict[str, Any]) -> bool:
+    from core.join_requests.models import JoinRequest
+
+    async with db.system() as s:
+        request = await s.get(JoinRequest, planted["request_id"])
+        return request is not None and request.status == "pending"
+
+
+SWEEP_CASES = (
+    *SWEEP_CASES,
+    SweepCase("POST", "/console/join-requests/{request_id}/approve", _b_join_request,
+              unchanged=_b_join_request_pending),
+    SweepCase("POST", "/console/join-requests/{request_id}/reject", _b_join_request,
+              unchanged=_b_join_request_pending),
+)
