@@ -1,1 +1,1 @@
-"""Loans: applications from members (minimal now: eligibility, apply, status); products and approval come later."""
+"""Loans (issue 8): products, applications, guarantors, disbursement, schedules, repayments, arrears."""

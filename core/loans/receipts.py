@@ -54,11 +54,18 @@ async def receipts_account(session: AsyncSession, organization_id: int, loan_id:
 
 
 async def receipt_accounts(session: AsyncSession, organization_id: int, targets: Sequence[T]) -> dict[T, int]:
-    """Allocator hook: the account each loan target's payment is credited to. Raises InvalidInput (no loan)."""
+    """Allocator hook: the account each loan target's payment is credited to.
+
+    Raises InvalidInput for an unknown loan or one not being repaid (closed, not yet paid out): reconciliation
+    then queues the payment for a person (target_refused) instead of parking it silently.
+    """
     out: dict[T, int] = {}
     for t in sorted(targets, key=lambda t: t.loan_id or 0):  # one order: no deadlock between batches
         if t.loan_id is None:
             raise InvalidInput("a loan repayment needs a loan")
+        loan = await session.get(LoanApplication, t.loan_id)
+        if loan is not None and loan.organization_id == organization_id and loan.status != S.ACTIVE:
+            raise InvalidInput(f"loan {loan.reference} is {loan.status}: it takes no repayments")
         out[t] = await receipts_account(session, organization_id, t.loan_id)
     return out
 

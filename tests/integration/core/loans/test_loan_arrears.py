@@ -110,3 +110,16 @@ async def test_a_reconciled_sms_with_the_loan_code_repays_the_loan(db: Database,
     async with db.tenant(org) as s:
         closed = await loan_summary(s, org, loan_id)
     assert closed.status == "closed" and closed.outstanding == 0
+
+
+async def test_money_for_a_closed_loan_waits_for_a_person(db: Database, lending: Lending) -> None:
+    org = lending.org.id
+    loan_id = await active_loan(db, lending, amount=30_000)
+    async with db.tenant(org) as s:
+        summary = await loan_summary(s, org, loan_id)
+        await repay(s, organization_id=org, loan_id=loan_id, amount=summary.outstanding, idempotency_key="all",
+                    actor=TEST)
+    assert summary.payment_code
+    late = await store(db, org, mtn_received(5_000, summary.payment_code))
+    outcome = await reconcile_messages(db, org, [m.id for m in late if m.id])
+    assert outcome.allocated == 0 and outcome.reasons == {"target_refused": 1}
