@@ -183,8 +183,11 @@ class LoanApply(FormDialog):
             async with ctx.tenant() as session:
                 notices = await name_guarantors(session, member.organization_id, int(ctx.slots["loan_id"]), picked,
                                                 actor=Actor.member(member.member_id))
-                await send_notices(session, member.organization_id, notices, render_notice)
         except InvalidInput:
             ctx.slots["guarantors"] = []
             return await self.ask_guarantor(ctx, Reply(ctx.t("loan.changed")))
+        # Each guarantor on their own channel: reading channel identities needs the system scope (they span
+        # SACCOs); the only write is the outbox rows, each stamped with this organization.
+        async with ctx.db.system() as session:
+            await send_notices(session, member.organization_id, notices, render_notice, source="system")
         return Step.end(Reply(ctx.t("loan.guarantors_asked", count=len(picked))))

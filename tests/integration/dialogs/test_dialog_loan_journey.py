@@ -24,6 +24,7 @@ from core.loans.review import approve
 from core.loans.schedule import Frequency, InterestMethod
 from core.loans.statement import loan_summary
 from core.members.models import Member
+from core.messaging.identities import record_inbound
 from core.messaging.models import OutboxMessage
 from core.organizations.models import Organization
 from core.payments.reconcile import reconcile_messages
@@ -61,6 +62,9 @@ async def club(db: Database) -> Club:
 async def test_apply_guarantee_approve_disburse_repay_by_sms_close(router: Router, db: Database, club: Club) -> None:
     org = club.org.id
     g1, g2 = club.guarantors
+    async with db.system() as s:  # guarantor 2 wrote on WhatsApp today (as the channel records it): reached there
+        await record_inbound(s, channel="whatsapp", address=g2.phone, phone=g2.phone)
+    second = Chat(router, g2.phone)
     borrower = Chat(router, club.borrower.phone)
     await borrower.tap("loan_apply")
     assert "60,000" in borrower.text and "20,000" in borrower.text  # 3 x savings, in plain words
@@ -81,6 +85,7 @@ async def test_apply_guarantee_approve_disburse_repay_by_sms_close(router: Route
                                     .order_by(OutboxMessage.id))).scalars().all()
     assert loan.status == "submitted" and len(requests) == 2
     assert "15,000 RWF" in requests[0].text and loan.reference in requests[0].text  # the amount at stake, in rw
+    assert [r.channel for r in requests] == ["sms", "whatsapp"]  # each on their own channel
 
     first = Chat(router, g1.phone, Channel.USSD)  # guarantor 1 answers on USSD from "loan status"
     await first.start()
@@ -88,7 +93,7 @@ async def test_apply_guarantee_approve_disburse_repay_by_sms_close(router: Route
     assert "15,000" in first.text and loan.reference in first.text
     await first.pick(r"^(yego)")
     assert "15,000" in first.text
-    second = Chat(router, g2.phone)  # guarantor 2 taps the button on WhatsApp
+    # guarantor 2 taps the button on WhatsApp
     await second.tap("loan_guarantor")
     await second.tap("yes")
     async with db.tenant(org) as s:
