@@ -101,7 +101,10 @@ async def edit_application(
     session: AsyncSession, *, principal: StaffPrincipal, organization_id: int, loan_id: int,
     amount: int | None = None, term_months: int | None = None,
 ) -> LoanApplication:
-    """Change amount or term before a decision; the editor becomes a maker (may not approve). Raises IllegalTransition."""
+    """Change amount or term before a decision; the editor becomes a maker (may not approve).
+
+    Raises IllegalTransition (already decided), InvalidInput (amount not positive, term outside the product's).
+    """
     loan = await get_loan(session, organization_id, loan_id, lock=True)
     if loan.status not in (S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW):
         raise IllegalTransition(f"loan {loan.reference} is {loan.status}: it can no longer be edited")
@@ -110,6 +113,9 @@ async def edit_application(
             raise InvalidInput("the amount must be positive")
         loan.amount = amount
     if term_months is not None:
+        terms = await product_terms(session, organization_id, loan.product_id, loan.currency)
+        if not terms.min_term_months <= term_months <= terms.max_term_months:
+            raise InvalidInput(f"the term must be {terms.min_term_months} to {terms.max_term_months} months")
         loan.term_months = term_months
     loan.edited_by_staff_id = principal.staff_user_id
     await _audit_edit(session, loan, principal, "loan.edited", {"amount": loan.amount, "term": loan.term_months})

@@ -8,6 +8,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.ledger.chart import ensure_loan_accounts
+from core.ledger.statements import Statement, statement
 from core.loans.lifecycle import LIVE
 from core.loans.models import LoanApplication, LoanInstalment
 from core.loans.repayment import instalments
@@ -77,3 +79,16 @@ async def member_loans(session: AsyncSession, organization_id: int, member_id: i
         LoanApplication.organization_id == organization_id, LoanApplication.member_id == member_id,
         LoanApplication.status.in_([str(s) for s in LIVE])).order_by(LoanApplication.id))).scalars()
     return [summarise(loan, await instalments(session, organization_id, loan.id)) for loan in loans]
+
+
+async def loan_ledger_statement(
+    session: AsyncSession, organization_id: int, loan_id: int, *, limit: int = 50, after_cursor: str | None = None
+) -> Statement:
+    """Postings on the loan's principal receivable (disbursement, principal repaid), oldest first, paged.
+
+    Raises NotFound (no such loan) and the ledger statement's errors (UnknownAccount before disbursement).
+    """
+    loan = await get_loan(session, organization_id, loan_id)
+    accounts = await ensure_loan_accounts(session, organization_id, loan_id=loan.id, member_id=loan.member_id,
+                                          group_id=loan.group_id, currency=loan.currency)
+    return await statement(session, organization_id, accounts.principal_id, limit=limit, after_cursor=after_cursor)

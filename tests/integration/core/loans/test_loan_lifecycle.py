@@ -21,7 +21,7 @@ from core.loans.models import LoanApplicationStatus as S
 from core.loans.repayment import repay
 from core.loans.review import application_detail, approve, edit_application, reject, review_queue
 from core.loans.service import apply_for_loan, cancel_application, eligibility
-from core.loans.statement import loan_summary, member_loans
+from core.loans.statement import loan_ledger_statement, loan_summary, member_loans
 from core.money import Money
 from tests.integration.core.loans.conftest import DISBURSED_ON, Lending
 
@@ -108,6 +108,10 @@ async def test_full_lifecycle_with_holds_schedule_allocation_and_closing(db: Dat
         (bal,) = await member_balances(s, org, g1.id)
         assert bal.held.amount == 0  # holds released on closing
         assert await member_loans(s, org, lending.borrower.id) == []
+        ledger = await loan_ledger_statement(s, org, loan_id)
+        assert [(ln.kind, ln.amount.amount) for ln in ledger.lines] == [
+            ("loan_disbursement", 100_000), ("loan_repayment", -15_853), ("loan_repayment", -84_147)]
+        assert ledger.closing_balance.amount == 0
         events = (await s.execute(text(
             "SELECT action FROM audit_log WHERE object_type = 'loan_application' AND object_id = :id ORDER BY seq"),
             {"id": str(loan_id)})).scalars().all()
