@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,6 +19,8 @@ from bot.middleware import error_middleware, request_id_middleware, security_hea
 from bot.runtime import Runtime
 from channels import sms_forwarder
 from dialogs.vocabulary import InboundHandler
+
+log = logging.getLogger(__name__)
 
 
 def create_app(
@@ -34,6 +38,7 @@ def create_app(
     app.cleanup_ctx.append(_drain_jobs)
     health.setup(app)
     messaging.setup(app, runtime, handler=inbound_handler)
+    app.on_startup.append(_warm_up)
     sms_forwarder.setup(
         app,
         db=runtime.db,
@@ -49,6 +54,22 @@ def _reconcile_later(app: web.Application, organization_id: int, sms_ids: list[i
     """Stored SMS are reconciled after the forwarder has its answer (a job; in-process without a broker)."""
     if "payments.reconcile" in JOB_REGISTRY:
         app[JOBS].submit("payments.reconcile", organization_id=organization_id, sms_ids=sms_ids)
+
+
+async def _warm_up(app: web.Application) -> None:
+    """Before the port opens: the conversation router loads its NLU model in a thread (seconds) and the
+    database pool gets a first connection, so the first member does not wait for either."""
+    router = app[RUNTIME].extras.get("router")
+    warm = getattr(router, "warm", None)
+    started = time.perf_counter()
+    try:
+        if warm is not None:
+            await warm()
+        await app[RUNTIME].db.ping()
+    except Exception:  # noqa: BLE001 - a cold start is slower, not broken: the first request loads it
+        log.warning("start-up warm-up failed; the first request will load the NLU model", exc_info=True)
+        return
+    log.info("warmed up in %.1fs", time.perf_counter() - started)
 
 
 async def _drain_jobs(app: web.Application) -> AsyncIterator[None]:

@@ -6,12 +6,13 @@ render. The replies are also recorded in the transcript the support inbox shows.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import partial
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation_locks import ConversationBusy, ConversationLocks, make_locks
@@ -20,20 +21,16 @@ from core.conversations.handoffs import note_member_message, open_handoff_for
 from core.conversations.models import Conversation, Direction, Handoff
 from core.conversations.state import (
     conversation_key,
-    is_idle,
-    load_conversation,
     remember_member,
     save_state,
     set_language,
     set_opted_out,
 )
 from core.conversations.transcript import already_received, record_message
+from core.conversations.turns import Line, Membership, TurnRow, load_turn, save_turn
 from core.db.database import Database
 from core.identity.keys import IdentityKeys
 from core.identity.ratelimit import RateLimiter, make_rate_limiter
-from core.members.models import MemberStatus
-from core.members.service import members_by_phone
-from core.organizations.models import Organization
 from core.phones import try_normalise_phone
 from core.settings import Settings
 from dialogs.context import Context, MemberRef
@@ -67,6 +64,8 @@ class Loaded:
     idle: bool
     member: MemberRef | None
     candidates: tuple[MemberRef, ...]
+    organization_id: int | None = None  # who the phone talks as once this turn is saved
+    member_id: int | None = None
 
 
 class Router:
@@ -82,6 +81,7 @@ class Router:
         engine: Engine | None = None,
         rate_limiter: RateLimiter | None = None,
         clock: Callable[[], datetime] = utcnow,
+        nlu_loader: Callable[[], NluBackend] | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -90,6 +90,18 @@ class Router:
         self.engine = engine or Engine(DIALOGS)
         self.rate_limiter = rate_limiter
         self.clock = clock
+        self.nlu_loader = nlu_loader  # loads `nlu` off the event loop when it is None (see warm)
+        self._nlu_lock = asyncio.Lock()
+
+    async def warm(self) -> None:
+        """Load the NLU model in a thread and parse once (service start-up), so no member waits for it."""
+        if self.nlu is not None or self.nlu_loader is None:
+            return
+        async with self._nlu_lock:
+            if self.nlu is None:
+                nlu = await asyncio.to_thread(self.nlu_loader)
+                await nlu.aparse("hello")
+                self.nlu = nlu
 
     async def __call__(self, inbound: Inbound) -> Sequence[Reply]:
         sender = try_normalise_phone(inbound.contact_phone) or inbound.sender
@@ -104,17 +116,25 @@ class Router:
     async def turn(self, inbound: Inbound, key: str, phone: str | None) -> Sequence[Reply]:
         now = self.clock()
         async with self.db.system() as session:
-            conversation = await load_conversation(session, key=key, phone=phone, channel=inbound.channel.value)
-            if await self._duplicate(session, conversation, inbound):
+            row = await load_turn(session, key=key, phone=phone, channel=inbound.channel.value)
+            loaded = self._load(row, now)
+            if await self._duplicate(session, row.id, inbound):
                 return ()
-            loaded = await self._load(session, conversation, now)
-            handoff = await open_handoff_for(session, conversation.id)
-            if handoff is not None and inbound.channel is not Channel.USSD and not _is_stop(inbound):
-                return await self._to_agent(session, conversation, handoff, inbound, loaded, now)
-            if loaded.opted_out and inbound.channel is not Channel.USSD and not _is_start_or_stop(inbound):
-                await _record_inbound(session, conversation, inbound)
-                conversation.last_inbound_at = now
-                return ()
+            to_agent = row.handoff_open and inbound.channel is not Channel.USSD and not _is_stop(inbound)
+            muted = loaded.opted_out and inbound.channel is not Channel.USSD and not _is_start_or_stop(inbound)
+            if to_agent or muted:  # rare: the ORM row, locked, for the hand-off and opt-out paths
+                conversation = await session.get(Conversation, row.id, with_for_update=True)
+                assert conversation is not None
+                if loaded.member is not None:
+                    remember_member(conversation, organization_id=loaded.member.organization_id,
+                                    member_id=loaded.member.member_id)
+                handoff = await open_handoff_for(session, row.id) if to_agent else None
+                if handoff is not None:
+                    return await self._to_agent(session, conversation, handoff, inbound, loaded, now)
+                if muted:
+                    await _record_inbound(session, conversation, inbound)
+                    conversation.last_inbound_at = now
+                    return ()
         parse = await self._understand(inbound, loaded)
         language = loaded.language or (parse.language if parse and parse.language in LANGUAGES else None)
         ctx = Context(
@@ -128,44 +148,46 @@ class Router:
         await self._save(ctx, loaded, inbound, outcome, now, detected_language=language)
         return outcome.replies
 
-    async def _duplicate(self, session: AsyncSession, conversation: Conversation, inbound: Inbound) -> bool:
+    async def _duplicate(self, session: AsyncSession, conversation_id: int, inbound: Inbound) -> bool:
         """A provider retrying the same message id gets no second answer (USSD ids repeat per session)."""
         if not inbound.message_id or inbound.channel is Channel.USSD:
             return False
-        return await already_received(session, conversation.id, inbound.channel.value, inbound.message_id)
+        return await already_received(session, conversation_id, inbound.channel.value, inbound.message_id)
 
-    async def _load(self, session: AsyncSession, conversation: Conversation, now: datetime) -> Loaded:
-        candidates = await _candidates(session, conversation.phone)
+    def _load(self, row: TurnRow, now: datetime) -> Loaded:
+        candidates = [_member_ref(m) for m in row.memberships]
         member = None
         if len(candidates) == 1:
             member = candidates[0]
         else:
-            member = next((c for c in candidates if c.organization_id == conversation.organization_id), None)
+            member = next((c for c in candidates if c.organization_id == row.organization_id), None)
+        organization_id, member_id = row.organization_id, row.member_id
         if member is not None:
-            remember_member(conversation, organization_id=member.organization_id, member_id=member.member_id)
-        language = conversation.language
+            organization_id, member_id = member.organization_id, member.member_id
+        language = row.language
         if member is not None:
             language = member.language
         elif candidates and language is None:
             language = candidates[0].language  # until the SACCO is chosen
         state = DialogState(
-            dialog=conversation.dialog, state=conversation.state, slots=dict(conversation.slots or {}),
-            choices=tuple(conversation.choices or ()), awaiting=conversation.awaiting,
+            dialog=row.dialog, state=row.state, slots=dict(row.slots), choices=row.choices, awaiting=row.awaiting
         )
-        idle = state.active and is_idle(conversation, now, self.settings.conversation_idle_minutes)
+        idle = state.active and row.updated_at < now - timedelta(minutes=self.settings.conversation_idle_minutes)
         return Loaded(
-            conversation_id=conversation.id, key=conversation.key, phone=conversation.phone,
+            conversation_id=row.id, key=row.key, phone=row.phone,
             state=DialogState() if idle else state, language=language,
-            opted_out=conversation.opted_out_at is not None, idle=idle, member=member,
-            candidates=tuple(candidates),
+            opted_out=row.opted_out_at is not None, idle=idle, member=member,
+            candidates=tuple(candidates), organization_id=organization_id, member_id=member_id,
         )
 
     async def _understand(self, inbound: Inbound, loaded: Loaded) -> ParseResult | None:
         """NLU on free text; numbers, taps and keywords are read without it."""
         text = (inbound.text or "").strip()
-        if self.nlu is None or inbound.kind is not InboundKind.TEXT or not text or text.isdigit():
+        if inbound.kind is not InboundKind.TEXT or not text or text.isdigit() or command_for(text) is not None:
             return None
-        if command_for(text) is not None:
+        if self.nlu is None:
+            await self.warm()  # a no-op without a loader; else only when start-up did not warm it
+        if self.nlu is None:
             return None
         try:
             return await self.nlu.aparse(text, language_hint=loaded.language)
@@ -185,9 +207,32 @@ class Router:
 
     async def _save(self, ctx: Context, loaded: Loaded, inbound: Inbound, outcome: Outcome, now: datetime,
                     detected_language: str | None) -> None:
+        effects = ctx.effects
+        if effects.language is not None or effects.opted_out is not None:
+            await self._save_with_effects(ctx, loaded, inbound, outcome, now, detected_language)
+            return
+        organization_id, member_id = loaded.organization_id, loaded.member_id
+        if effects.member is not None:
+            organization_id, member_id = effects.member.organization_id, effects.member.member_id
+        state = outcome.state
+        lines = [_inbound_line(inbound), *(_reply_line(inbound.channel, reply) for reply in outcome.replies)]
+        async with self.db.system() as session:
+            await save_turn(
+                session, conversation_id=loaded.conversation_id, organization_id=organization_id,
+                member_id=member_id, detected_language=detected_language, dialog=state.dialog, state=state.state,
+                slots=state.slots, choices=state.choices, awaiting=state.awaiting, channel=inbound.channel.value,
+                now=now, lines=lines,
+            )
+
+    async def _save_with_effects(self, ctx: Context, loaded: Loaded, inbound: Inbound, outcome: Outcome,
+                                 now: datetime, detected_language: str | None) -> None:
+        """A language change or STOP/START also writes member rows: the ORM row, as before."""
         async with self.db.system() as session:
             conversation = await session.get(Conversation, loaded.conversation_id, with_for_update=True)
             assert conversation is not None
+            if loaded.member is not None:
+                remember_member(conversation, organization_id=loaded.member.organization_id,
+                                member_id=loaded.member.member_id)
             effects = ctx.effects
             if effects.member is not None:
                 remember_member(conversation, organization_id=effects.member.organization_id,
@@ -228,25 +273,24 @@ def _is_start_or_stop(inbound: Inbound) -> bool:
     return command_for(inbound.text or "") in (Command.START, Command.STOP) or inbound.choice_id in ("start", "stop")
 
 
-async def _candidates(session: AsyncSession, phone: str | None) -> list[MemberRef]:
-    """Every active membership of this phone, across SACCOs (the router resolves identity system-wide)."""
-    if phone is None:
-        return []
-    members = [m for m in await members_by_phone(session, phone)
-               if m.status not in (MemberStatus.LEFT, MemberStatus.SUSPENDED)]
-    if not members:
-        return []
-    orgs = {o.id: o for o in (await session.execute(
-        select(Organization).where(Organization.id.in_({m.organization_id for m in members}))
-    )).scalars()}
-    return [
-        MemberRef(
-            organization_id=m.organization_id, member_id=m.id, first_name=m.first_name, full_name=m.full_name,
-            organization_name=orgs[m.organization_id].name, currency=orgs[m.organization_id].currency,
-            merchant_code=orgs[m.organization_id].momo_merchant_code, language=m.language,
-        )
-        for m in members if m.organization_id in orgs
-    ]
+def _member_ref(m: Membership) -> MemberRef:
+    return MemberRef(
+        organization_id=m.organization_id, member_id=m.member_id, first_name=m.first_name, full_name=m.full_name,
+        organization_name=m.organization_name, currency=m.currency, merchant_code=m.merchant_code,
+        language=m.language,
+    )
+
+
+def _inbound_line(inbound: Inbound) -> Line:
+    return Line(direction=Direction.INBOUND.value, channel=inbound.channel.value, text=inbound.text or "",
+                choice_id=inbound.choice_id, message_id=inbound.message_id or None)
+
+
+def _reply_line(channel: Channel, reply: Reply) -> Line:
+    """The transcript never holds a one-time code: support staff must not be able to read it."""
+    text = reply.text.replace(reply.otp, OTP_MASK) if reply.otp else reply.text
+    return Line(direction=Direction.OUTBOUND.value, channel=channel.value, text=text,
+                choices=tuple((c.id, c.title) for c in reply.choices))
 
 
 async def _record_inbound(session: AsyncSession, conversation: Conversation, inbound: Inbound,
@@ -276,14 +320,17 @@ def default_nlu(settings: Settings) -> NluBackend:
 
 
 def make_handler(runtime: Runtime, *, nlu: NluBackend | None = None) -> InboundHandler:
-    """The handler channels are injected with: one Router per runtime, locks on Redis or PostgreSQL."""
+    """The handler channels are injected with: one Router per runtime, locks on Redis or PostgreSQL.
+
+    The NLU model loads on first need, or at start-up when the app's warm-up calls `Router.warm`."""
     router = runtime.extras.get("router")
     if not isinstance(router, Router):
         router = Router(
             db=runtime.db,
             settings=runtime.settings,
             locks=make_locks(runtime.db, runtime.redis),
-            nlu=nlu if nlu is not None else default_nlu(runtime.settings),
+            nlu=nlu,
+            nlu_loader=None if nlu is not None else partial(default_nlu, runtime.settings),
             rate_limiter=make_rate_limiter(
                 runtime.db, runtime.redis, IdentityKeys.from_settings(runtime.settings).rate_limit
             ),

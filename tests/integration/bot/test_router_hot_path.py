@@ -1,0 +1,98 @@
+"""The router's per-turn cost: one statement loads the conversation, member and hand-off flag, two save the
+state and the transcript; the NLU model loads off the event loop at start-up."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event, select
+
+from bot.router import Router
+from core.conversations.models import Conversation, ConversationMessage
+from core.db.database import Database
+from core.settings import Settings
+from dialogs.vocabulary import Channel
+from nlu.types import NluBackend, ParseResult
+from tests.support.conversations import Chat, add_savings, make_router
+from tests.support.factories import make_group, make_member, make_organization
+
+
+@contextmanager
+def statements(db: Database) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if "pg_advisory_xact_lock" not in statement and "lock_timeout" not in statement:
+            seen.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+
+
+async def test_a_menu_hop_takes_five_statements_and_keeps_the_transcript(db: Database, settings: Settings) -> None:
+    org = await make_organization(db)
+    group = await make_group(db, org)
+    member = await make_member(db, org, group, language="en")
+    await add_savings(db, org, member, group, 10_000)
+    router = make_router(db, settings, None)
+    chat = Chat(router, member.phone, Channel.USSD)
+    await chat.start()  # first contact creates the conversation
+    with statements(db) as seen:
+        await chat.start()
+    # system scope + load; system scope + state UPDATE + one multi-row transcript INSERT
+    assert len(seen) == 5, seen
+    assert "Hello" in chat.text
+    await chat.say("1")
+    assert "10,000" in chat.text
+    async with db.system() as s:
+        conversation = (await s.execute(select(Conversation).where(Conversation.key == member.phone))).scalar_one()
+        lines = (await s.execute(
+            select(ConversationMessage).where(ConversationMessage.conversation_id == conversation.id)
+            .order_by(ConversationMessage.id)
+        )).scalars().all()
+    assert (conversation.organization_id, conversation.member_id) == (org.id, member.id)
+    assert [line.direction for line in lines] == ["in", "out"] * 3
+    assert {(line.organization_id, line.member_id) for line in lines} == {(org.id, member.id)}
+    assert lines[1].choices and lines[1].choices[0]["id"] == "balance"
+
+
+async def test_a_member_who_left_is_a_guest_on_the_next_turn(db: Database, settings: Settings) -> None:
+    org = await make_organization(db)
+    group = await make_group(db, org)
+    member = await make_member(db, org, group, language="en")
+    router = make_router(db, settings, None)
+    chat = Chat(router, member.phone, Channel.USSD)
+    await chat.start()
+    assert "Hello" in chat.text
+    async with db.tenant(org.id) as s:
+        row = await s.get(type(member), member.id)
+        assert row is not None
+        row.status = "left"
+    await chat.start()
+    assert "Hello" not in chat.text  # identity is read fresh with the conversation, never stale
+
+
+class FixedNlu:
+    async def aparse(self, text: str, language_hint: str | None = None) -> ParseResult:
+        return ParseResult(intent="greet", confidence=0.99, entities=(), language="en", ranking=())
+
+
+async def test_warm_loads_the_nlu_model_in_a_thread_once(db: Database, settings: Settings) -> None:
+    loads: list[str] = []
+    nlu = FixedNlu()
+
+    def loader() -> NluBackend:
+        loads.append(threading.current_thread().name)
+        return nlu  # type: ignore[return-value]
+
+    router: Router = make_router(db, settings, None, nlu_loader=loader)
+    assert router.nlu is None
+    await router.warm()
+    await router.warm()
+    assert router.nlu is nlu
+    assert len(loads) == 1 and loads[0] != threading.main_thread().name
