@@ -80,6 +80,22 @@ async def review_queue(
 
 
 @requires(Permission.LOANS_VIEW)
+async def list_loans(
+    session: AsyncSession, *, principal: StaffPrincipal, organization_id: int, status: str | None = None,
+    member_id: int | None = None, limit: int = 100, before_id: int | None = None,
+) -> list[LoanApplication]:
+    """Applications and loans, newest first, by status and/or member; page with `before_id` (the last id seen)."""
+    query = select(LoanApplication).where(LoanApplication.organization_id == organization_id)
+    if status is not None:
+        query = query.where(LoanApplication.status == status)
+    if member_id is not None:
+        query = query.where(LoanApplication.member_id == member_id)
+    if before_id is not None:
+        query = query.where(LoanApplication.id < before_id)
+    return list((await session.execute(query.order_by(LoanApplication.id.desc()).limit(limit))).scalars())
+
+
+@requires(Permission.LOANS_VIEW)
 async def application_detail(
     session: AsyncSession, *, principal: StaffPrincipal, organization_id: int, loan_id: int
 ) -> ApplicationDetail:

@@ -19,7 +19,14 @@ from core.loans.errors import GuarantorProblem, IllegalTransition, MakerCheckerV
 from core.loans.guarantors import answer_request, name_guarantors, requests_for_guarantor
 from core.loans.models import LoanApplicationStatus as S
 from core.loans.repayment import repay
-from core.loans.review import application_detail, approve, edit_application, reject, review_queue
+from core.loans.review import (
+    application_detail,
+    approve,
+    edit_application,
+    list_loans,
+    reject,
+    review_queue,
+)
 from core.loans.service import apply_for_loan, cancel_application, eligibility
 from core.loans.statement import loan_ledger_statement, loan_summary, member_loans
 from core.money import Money
@@ -112,6 +119,8 @@ async def test_full_lifecycle_with_holds_schedule_allocation_and_closing(db: Dat
         assert [(ln.kind, ln.amount.amount) for ln in ledger.lines] == [
             ("loan_disbursement", 100_000), ("loan_repayment", -15_853), ("loan_repayment", -84_147)]
         assert ledger.closing_balance.amount == 0
+        closed = await list_loans(s, principal=lending.checker, organization_id=org, status=S.CLOSED)
+        assert [c.id for c in closed] == [loan_id]
         events = (await s.execute(text(
             "SELECT action FROM audit_log WHERE object_type = 'loan_application' AND object_id = :id ORDER BY seq"),
             {"id": str(loan_id)})).scalars().all()
