@@ -5,7 +5,8 @@ due now pays future instalments (early repayment). Whatever is left after the wh
 savings in the loan's group. Ledger entry (idempotent on the caller's key): debit the source (a clearing account,
 or the loan's receipts account for money reconciliation parked there); credit the loan's interest receivable with
 penalties (charged there when late), interest income with interest (cash basis), principal receivable with
-principal, and savings with any overpayment.
+principal, and savings with any overpayment. Paying a declining-balance loan off early waives the interest of
+periods not yet started (core.loans.payoff).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from core.loans.guarantors import release_guarantees
 from core.loans.lifecycle import check_move, move
 from core.loans.models import LoanApplication, LoanInstalment
 from core.loans.models import LoanApplicationStatus as S
+from core.loans.payoff import quote
 from core.loans.products import COMPONENTS, product_terms
 from core.money import Money
 
@@ -134,10 +136,17 @@ async def repay(
         return RepaymentResult(loan.id, int(previous), Allocation((), 0), owing, loan.status == S.CLOSED, True)
     check_move(loan, S.CLOSED)  # only an active loan takes repayments
     terms = await product_terms(session, organization_id, loan.product_id, loan.currency)
+    day = on or datetime.now(UTC).date()
+    payoff, waivable = quote(rows, loan.disbursed_on or day, day, terms.interest_method)
+    if waivable and amount >= payoff:  # early settlement: interest of periods not started is not owed
+        for row in rows:
+            row.interest_due -= waivable.get(row.number, 0)
+        await record(session, organization_id=organization_id, actor=actor, action="loan.interest_waived",
+                     object_type="loan_application", object_id=loan.id,
+                     details={"amount": sum(waivable.values()), "on": day.isoformat(), "why": "early settlement"})
     dues = [Dues(r.number, r.penalty_due - r.penalty_paid, r.interest_due - r.interest_paid,
                  r.principal_due - r.principal_paid) for r in rows]
     plan = allocate(dues, amount, terms.allocation_order)
-    day = on or datetime.now(UTC).date()
     cur = loan.currency
     accounts = await ensure_loan_accounts(session, organization_id, loan_id=loan.id, member_id=loan.member_id,
                                           group_id=loan.group_id, currency=cur)

@@ -3,6 +3,8 @@ entries and schedule, repayments in allocation order, overpayment to savings, cl
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import text
 
@@ -18,6 +20,7 @@ from core.loans.disbursement import PayoutMethod, disburse
 from core.loans.errors import GuarantorProblem, IllegalTransition, MakerCheckerViolation
 from core.loans.guarantors import answer_request, name_guarantors, requests_for_guarantor
 from core.loans.models import LoanApplicationStatus as S
+from core.loans.payoff import payoff_quote
 from core.loans.repayment import repay
 from core.loans.review import (
     application_detail,
@@ -100,7 +103,7 @@ async def test_full_lifecycle_with_holds_schedule_allocation_and_closing(db: Dat
     # first instalment exactly; a replay of the same key changes nothing
     async with db.tenant(org) as s:
         first = await repay(s, organization_id=org, loan_id=loan_id, amount=17_853, idempotency_key="r1",
-                            actor=BORROWER)
+                            actor=BORROWER, on=date(2026, 2, 5))
         again = await repay(s, organization_id=org, loan_id=loan_id, amount=17_853, idempotency_key="r1",
                             actor=BORROWER)
     assert first.allocation.component("interest") == 2_000 and first.allocation.component("principal") == 15_853
@@ -108,7 +111,7 @@ async def test_full_lifecycle_with_holds_schedule_allocation_and_closing(db: Dat
     # early settlement of everything with 5,000 too much: the extra goes to savings, the loan closes
     async with db.tenant(org) as s:
         last = await repay(s, organization_id=org, loan_id=loan_id, amount=first.outstanding_after + 5_000,
-                           idempotency_key="r2", actor=BORROWER)
+                           idempotency_key="r2", actor=BORROWER, on=date(2026, 8, 1))  # after the last due date
         assert last.closed and last.allocation.overpayment == 5_000
         (mine,) = await member_balances(s, org, lending.borrower.id)
         assert mine.balance.amount == 45_000
@@ -195,3 +198,24 @@ async def test_the_member_cancels_and_holds_are_freed(db: Database, lending: Len
         assert bal.held.amount == 0
         with pytest.raises(IllegalTransition):
             await cancel_application(s, organization_id=org, loan_id=loan_id, actor=me)
+
+
+async def test_early_settlement_of_a_declining_loan_waives_interest_of_periods_not_started(
+    db: Database, lending: Lending
+) -> None:
+    org = lending.org.id
+    loan_id = await submitted(db, lending)
+    await consent(db, lending, loan_id)
+    async with db.tenant(org) as s:
+        await approve(s, principal=lending.checker, organization_id=org, loan_id=loan_id)
+        await disburse(s, principal=lending.checker, organization_id=org, loan_id=loan_id, on=DISBURSED_ON)
+        await repay(s, organization_id=org, loan_id=loan_id, amount=17_853, idempotency_key="e1", actor=BORROWER,
+                    on=date(2026, 2, 5))
+        # 10 Feb: period 2 (5 Feb - 5 Mar) has started, its 1,683 interest is owed; periods 3-6 have not:
+        # 1,360 + 1,030 + 693 + 350 = 3,433 waived. Payoff = 84,147 principal + 1,683 = 85,830.
+        offer = await payoff_quote(s, org, loan_id, date(2026, 2, 10))
+        assert (offer.amount, offer.interest_waived) == (85_830, 3_433)
+        done = await repay(s, organization_id=org, loan_id=loan_id, amount=85_830, idempotency_key="e2",
+                           actor=BORROWER, on=date(2026, 2, 10))
+        assert done.closed and done.allocation.component("interest") == 1_683
+        assert done.allocation.overpayment == 0
