@@ -8,16 +8,19 @@ from admin_web.auth import console_db, current_staff, require
 from admin_web.context import deps
 from admin_web.render import render
 from admin_web.scoped import optional_int, organization_id, path_id
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput
 from core.identity.permissions import Permission, allowed
 from core.ledger.balances import member_balances
 from core.ledger.statements import member_recent_transactions
 from core.loans.service import member_applications
+from core.members.editing import MemberChanges, update_member
+from core.members.models import MemberStatus
 from core.members.search import get_group, get_member, group_members, list_groups, search_members
 from core.members.service import add_to_group, create_member, national_id_of
 from core.payments.member_codes import codes_for_member
 
 routes = web.RouteTableDef()
+STATUSES = tuple(s.value for s in MemberStatus)
 
 
 @routes.get("/members")
@@ -109,6 +112,7 @@ async def member_page(request: web.Request) -> web.StreamResponse:
             "national_id": national_id,
             "has_national_id": member.national_id_encrypted is not None,
             "can_report": allowed(principal.role, Permission.REPORTS_VIEW),
+            "can_manage": allowed(principal.role, Permission.MEMBERS_MANAGE),
         },
     )
 
@@ -129,3 +133,46 @@ async def group_page(request: web.Request) -> web.StreamResponse:
         group = await get_group(session, org, group_id)
         people = await group_members(session, org, group_id)
     return render(request, "group.html", {"group": group, "people": people})
+
+
+@routes.get("/members/{member_id}/edit", allow_head=False)
+@require(Permission.MEMBERS_MANAGE)
+async def edit_form(request: web.Request) -> web.StreamResponse:
+    org, member_id = organization_id(request), path_id(request, "member_id")
+    async with console_db(request) as session:
+        member = await get_member(session, org, member_id)
+        form = {
+            k: str(getattr(member, k)) for k in ("first_name", "last_name", "phone", "language", "status")
+        }
+    return render(
+        request,
+        "member_edit.html",
+        {"member_id": member_id, "form": form, "statuses": STATUSES, "error": None},
+    )
+
+
+@routes.post("/members/{member_id}/edit")
+@require(Permission.MEMBERS_MANAGE)
+async def edit(request: web.Request) -> web.StreamResponse:
+    org, member_id = organization_id(request), path_id(request, "member_id")
+    posted = await request.post()
+    form = {
+        k: str(posted.get(k, "") or "").strip()
+        for k in ("first_name", "last_name", "phone", "language", "status")
+    }
+    national_id = str(posted.get("national_id", "") or "").strip() or None
+    try:
+        async with console_db(request) as session:
+            await get_member(session, org, member_id)  # the tenant wall before anything is read from the form
+            await update_member(
+                session,
+                org,
+                member_id,
+                MemberChanges(**form, national_id=national_id),
+                actor=current_staff(request).actor,
+                pii=deps(request).pii,
+            )
+    except (InvalidInput, Conflict) as exc:
+        context = {"member_id": member_id, "form": form, "statuses": STATUSES, "error": exc.message}
+        return render(request, "member_edit.html", context, status=422)
+    raise web.HTTPSeeOther(f"/console/members/{member_id}")

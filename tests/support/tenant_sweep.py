@@ -239,3 +239,21 @@ SWEEP_CASES = (
     SweepCase("POST", "/console/join-requests/{request_id}/reject", _b_join_request,
               unchanged=_b_join_request_pending),
 )
+
+
+async def _b_member_unchanged(db: Database, planted: dict[str, Any]) -> bool:
+    from core.members.models import Member
+
+    async with db.system() as s:
+        member = await s.get(Member, planted["member_id"])
+        return member is not None and member.first_name == "Test"
+
+
+SWEEP_CASES = (
+    *SWEEP_CASES,
+    SweepCase("GET", "/console/members/{member_id}/edit", _b_exception),
+    SweepCase("POST", "/console/members/{member_id}/edit", _b_exception,
+              form={"first_name": "Changed", "last_name": "X", "phone": "+250788000001", "language": "rw",
+                    "status": "active"},
+              unchanged=_b_member_unchanged),
+)
