@@ -177,3 +177,33 @@ async def test_approve_a_loan(db: Database, console_client: ClientFactory, brows
     await page.wait_for_selector("text=Schedule and repayments")
     await page.screenshot(path=str(OUT / "loan-disbursed.png"), full_page=True)
     await context.close()
+
+
+async def test_import_members_with_a_progress_bar(
+    db: Database, console_client: ClientFactory, browser: Any, tmp_path: Path
+) -> None:
+    from tests.support.factories import new_phone
+
+    org = await make_organization(db)
+    group = await make_group(db, org)
+    rows = [f"Member{n},Batch,{new_phone()},,rw,{group.code}" for n in range(30)] + ["Bad,Row,123,,rw,"]
+    csv_file = tmp_path / "members.csv"
+    csv_file.write_text(
+        "first_name,last_name,phone,national_id,language,group_code\n" + "\n".join(rows) + "\n"
+    )
+    user, secret = await make_staff(db, org, role=StaffRole.MANAGER)
+    client = await console_client()
+    base = str(client.make_url("")).rstrip("/")
+    context = await browser.new_context(viewport={"width": 390, "height": 800}, locale="fr-FR")
+    page = await context.new_page()
+    await _sign_in(page, base, user.email, secret)
+    await page.goto(base + "/console/members/import?lang=fr")
+    await page.set_input_files("input[type=file]", str(csv_file))
+    await page.click("button[type=submit]:has-text('Importer')")
+    await page.wait_for_selector("[data-import][data-finished='1']")
+    assert await page.locator("progress").evaluate("p => p.value === p.max") is True
+    errors = page.locator("[data-errors] tbody tr")
+    assert await errors.count() == 1 and "32" in await errors.first.inner_text()
+    await page.screenshot(path=str(OUT / "import-phone-fr.png"), full_page=True)
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    await context.close()
