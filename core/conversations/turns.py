@@ -1,8 +1,9 @@
 """A conversation turn's hot path in few statements: one query loads the conversation row, whether a hand-off
-is open and every active membership of the phone; one UPDATE and one multi-row INSERT save it.
+is open and every active membership of the phone; one statement saves the state and appends the transcript.
 
-The router runs these in its system scope. The statements stay textually stable so asyncpg's prepared
-statement cache serves them.
+The router runs these in its system scope (db.system() has set the scope on the transaction). They go
+straight to the asyncpg connection of that transaction, as textually stable SQL its statement cache keeps
+prepared: the hot path skips the ORM's execution machinery, which cost more CPU than the queries.
 """
 
 from __future__ import annotations
@@ -13,16 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, exists, func, insert, select, update
-from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from core.conversations.models import Conversation, ConversationMessage, Handoff, HandoffStatus
-from core.members.models import Member, MemberStatus
-from core.organizations.models import Organization
-
-INACTIVE = (MemberStatus.LEFT.value, MemberStatus.SUSPENDED.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,34 +65,49 @@ class Line:
     handoff_id: int | None = None
 
 
-def _memberships_json() -> Any:
-    """A JSON array of the phone's active memberships with their SACCO, ordered by member id."""
-    obj = func.json_build_object(
-        "o", Member.organization_id, "m", Member.id, "f", Member.first_name, "l", Member.last_name,
-        "n", Organization.name, "c", Organization.currency, "mc", Organization.momo_merchant_code,
-        "lang", Member.language,
-    )
-    return (
-        select(func.json_agg(aggregate_order_by(obj, Member.id)))
-        .join_from(Member, Organization, Organization.id == Member.organization_id)
-        .where(Member.phone == Conversation.phone, Member.status.not_in(INACTIVE))
-        .correlate(Conversation)
-        .scalar_subquery()
-    )
+LOAD_SQL = """
+SELECT c.id, c.key, c.phone, c.organization_id, c.member_id, c.language, c.dialog, c.state, c.slots, c.choices,
+       c.awaiting, c.opted_out_at, c.updated_at,
+       EXISTS (SELECT 1 FROM handoffs h WHERE h.conversation_id = c.id AND h.status = 'open') AS handoff_open,
+       (SELECT json_agg(json_build_object('o', m.organization_id, 'm', m.id, 'f', m.first_name, 'l', m.last_name,
+                                          'n', o.name, 'c', o.currency, 'mc', o.momo_merchant_code,
+                                          'lang', m.language) ORDER BY m.id)
+          FROM members m JOIN organizations o ON o.id = m.organization_id
+         WHERE m.phone = c.phone AND m.status NOT IN ('left', 'suspended')) AS memberships
+  FROM conversations c
+ WHERE c.key = $1
+"""
+CREATE_SQL = """
+INSERT INTO conversations (key, phone, channel, slots, choices, awaiting)
+VALUES ($1, $2, $3, '{}'::jsonb, '[]'::jsonb, false)
+ON CONFLICT (key) DO NOTHING
+"""
+# The UPDATE runs whether or not there are lines (a data-modifying CTE always runs to completion).
+SAVE_SQL = """
+WITH saved AS (
+  UPDATE conversations
+     SET organization_id = $2, member_id = $3, language = coalesce(language, $4::varchar), dialog = $5,
+         state = $6, slots = $7, choices = $8, awaiting = $9, channel = $10, updated_at = $11,
+         last_inbound_at = $12
+   WHERE id = $1
+  RETURNING id
+)
+INSERT INTO conversation_messages
+       (organization_id, conversation_id, member_id, handoff_id, direction, channel, text, choice_id, choices,
+        message_id)
+SELECT $2, saved.id, $3, (l.j->>'handoff_id')::bigint, l.j->>'direction', l.j->>'channel', l.j->>'text',
+       l.j->>'choice_id', l.j->'choices', l.j->>'message_id'
+  FROM saved, jsonb_array_elements($13::jsonb) WITH ORDINALITY AS l(j, n)
+ ORDER BY l.n
+"""
 
 
-_HANDOFF_OPEN = exists().where(
-    and_(Handoff.conversation_id == Conversation.id, Handoff.status == HandoffStatus.OPEN.value)
-)
-_LOAD = (
-    select(
-        Conversation.id, Conversation.key, Conversation.phone, Conversation.organization_id,
-        Conversation.member_id, Conversation.language, Conversation.dialog, Conversation.state,
-        Conversation.slots, Conversation.choices, Conversation.awaiting, Conversation.opted_out_at,
-        Conversation.updated_at, _HANDOFF_OPEN.label("handoff_open"), _memberships_json().label("memberships"),
-    )
-    .where(Conversation.key == bindparam("key"))
-)
+async def _driver(session: AsyncSession) -> Any:
+    """The asyncpg connection of the session's (scoped) transaction."""
+    driver = (await (await session.connection()).get_raw_connection()).driver_connection
+    if driver is None or not driver.is_in_transaction():
+        raise RuntimeError("the conversation hot path needs an open db.system() transaction")
+    return driver
 
 
 async def load_turn(session: AsyncSession, *, key: str, phone: str | None, channel: str) -> TurnRow:
@@ -110,33 +117,29 @@ async def load_turn(session: AsyncSession, *, key: str, phone: str | None, chann
     read-only transaction commits without waiting for a WAL flush. Paths that change the row in this
     transaction (hand-off, opt-out) lock it themselves.
     """
-    row = (await session.execute(_LOAD, {"key": key})).first()
+    driver = await _driver(session)
+    row = await driver.fetchrow(LOAD_SQL, key)
     if row is None:
-        await session.execute(
-            pg_insert(Conversation)
-            .values(key=key, phone=phone, channel=channel, slots={}, choices=[], awaiting=False)
-            .on_conflict_do_nothing(index_elements=[Conversation.key])
-        )
-        row = (await session.execute(_LOAD, {"key": key})).one()
-    m = row._mapping
+        await driver.execute(CREATE_SQL, key, phone, channel)
+        row = await driver.fetchrow(LOAD_SQL, key)
     return TurnRow(
-        id=m["id"], key=m["key"], phone=m["phone"], organization_id=m["organization_id"], member_id=m["member_id"],
-        language=m["language"], dialog=m["dialog"], state=m["state"], slots=dict(m["slots"] or {}),
-        choices=tuple(m["choices"] or ()), awaiting=bool(m["awaiting"]), opted_out_at=m["opted_out_at"],
-        updated_at=m["updated_at"], handoff_open=bool(m["handoff_open"]),
+        id=row["id"], key=row["key"], phone=row["phone"], organization_id=row["organization_id"],
+        member_id=row["member_id"], language=row["language"], dialog=row["dialog"], state=row["state"],
+        slots=dict(row["slots"] or {}), choices=tuple(row["choices"] or ()), awaiting=bool(row["awaiting"]),
+        opted_out_at=row["opted_out_at"], updated_at=row["updated_at"], handoff_open=bool(row["handoff_open"]),
         memberships=tuple(
             Membership(
                 organization_id=int(j["o"]), member_id=int(j["m"]), first_name=j["f"],
                 full_name=f"{j['f']} {j['l']}".strip(), organization_name=j["n"], currency=j["c"],
                 merchant_code=j["mc"], language=j["lang"],
             )
-            for j in _json_list(m["memberships"])
+            for j in _json_list(row["memberships"])
         ),
     )
 
 
 def _json_list(value: Any) -> list[dict[str, Any]]:
-    if isinstance(value, str | bytes):  # asyncpg hands json (not jsonb) back as text without a codec
+    if isinstance(value, str | bytes):  # a connection without SQLAlchemy's json codec hands back text
         value = json.loads(value)
     return list(value or ())
 
@@ -157,52 +160,21 @@ async def save_turn(
     now: datetime,
     lines: Sequence[Line],
 ) -> None:
-    """Write where the journey stands and append the turn's transcript lines: two statements.
+    """Write where the journey stands and append the turn's transcript lines, in order: one statement.
 
     `organization_id`/`member_id` are who the phone talks as (the transcript lines carry them too); the
     detected language is kept only when the conversation has none yet.
     """
-    await session.execute(
-        _SAVE_STATE,
+    payload = [
         {
-            "b_id": conversation_id, "b_org": organization_id, "b_member": member_id,
-            "b_detected": detected_language, "b_dialog": dialog, "b_state": state, "b_slots": dict(slots),
-            "b_choices": list(choices), "b_awaiting": awaiting, "b_channel": channel, "b_now": now,
-        },
+            "direction": line.direction, "channel": line.channel, "text": line.text, "choice_id": line.choice_id,
+            "choices": [{"id": cid, "title": title} for cid, title in line.choices],
+            "message_id": line.message_id, "handoff_id": line.handoff_id,
+        }
+        for line in lines
+    ]
+    driver = await _driver(session)
+    await driver.execute(
+        SAVE_SQL, conversation_id, organization_id, member_id, detected_language, dialog, state,
+        json.dumps(dict(slots)), json.dumps(list(choices)), awaiting, channel, now, now, json.dumps(payload),
     )
-    if lines:
-        await session.execute(
-            _APPEND_LINE,
-            [
-                {
-                    "organization_id": organization_id, "conversation_id": conversation_id, "member_id": member_id,
-                    "handoff_id": line.handoff_id, "direction": line.direction, "channel": line.channel,
-                    "text": line.text, "choice_id": line.choice_id,
-                    "choices": [{"id": cid, "title": title} for cid, title in line.choices],
-                    "message_id": line.message_id, "staff_user_id": None,
-                }
-                for line in lines
-            ],
-        )
-
-
-def _param(name: str, column: str) -> Any:
-    return bindparam(name, type_=_CONVERSATIONS.c[column].type)
-
-
-# Built once: the compiled form is cached and asyncpg's prepared statement is reused.
-_CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
-_SAVE_STATE = (
-    update(_CONVERSATIONS)
-    .where(_CONVERSATIONS.c.id == bindparam("b_id"))
-    .values(
-        organization_id=_param("b_org", "organization_id"), member_id=_param("b_member", "member_id"),
-        language=func.coalesce(_CONVERSATIONS.c.language, _param("b_detected", "language")),
-        dialog=_param("b_dialog", "dialog"), state=_param("b_state", "state"), slots=_param("b_slots", "slots"),
-        choices=_param("b_choices", "choices"), awaiting=_param("b_awaiting", "awaiting"),
-        channel=_param("b_channel", "channel"), updated_at=_param("b_now", "updated_at"),
-        last_inbound_at=_param("b_now", "last_inbound_at"),
-    )
-)
-_MESSAGES: Table = ConversationMessage.__table__  # type: ignore[assignment]
-_APPEND_LINE = insert(_MESSAGES)
