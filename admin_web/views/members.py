@@ -122,7 +122,8 @@ async def member_page(request: web.Request) -> web.StreamResponse:
 async def groups(request: web.Request) -> web.StreamResponse:
     async with console_db(request) as session:
         rows = await list_groups(session, organization_id(request))
-    return render(request, "groups.html", {"groups": rows})
+    can_manage = allowed(current_staff(request).role, Permission.GROUPS_MANAGE)
+    return render(request, "groups.html", {"groups": rows, "can_manage": can_manage})
 
 
 @routes.get("/groups/{group_id}", allow_head=False)

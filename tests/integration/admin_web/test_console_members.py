@@ -98,3 +98,31 @@ async def test_create_search_edit_and_pii(db: Database, console_client: ClientFa
     assert NATIONAL_ID not in seen and "National ID on file" in seen
     assert (await other.get(f"/console/members/{member_id}/edit")).status == 403
     assert (await other.get("/console/members/new")).status == 403
+
+
+async def test_managers_create_groups_accountants_do_not(db: Database, console_client: ClientFactory) -> None:
+    org = await make_organization(db)
+    manager, secret = await make_staff(db, org, role=StaffRole.MANAGER)
+    client = await console_client()
+    await sign_in(client, manager.email, STAFF_PASSWORD, secret)
+    token = await page_csrf(client, "/console/groups/new")
+    form = {
+        "csrf_token": token,
+        "code": "abc 12",
+        "name": "Abishyize hamwe",
+        "contribution_amount": "2000",
+        "contribution_frequency": "weekly",
+        "meeting_day": "3",
+    }
+    created = await client.post("/console/groups/new", data=form, allow_redirects=False)
+    assert created.status == 303
+    page = await (await client.get(created.headers["Location"])).text()
+    assert "ABC12" in page and "Abishyize hamwe" in page
+    again = await client.post("/console/groups/new", data=form)
+    assert again.status == 422 and "exists" in await again.text()
+    bad_day = await client.post("/console/groups/new", data={**form, "code": "X1", "meeting_day": "9"})
+    assert bad_day.status == 422
+    accountant, acc_secret = await make_staff(db, org, role=StaffRole.ACCOUNTANT)
+    other = await console_client()
+    await sign_in(other, accountant.email, STAFF_PASSWORD, acc_secret)
+    assert (await other.get("/console/groups/new")).status == 403
