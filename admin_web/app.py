@@ -16,6 +16,7 @@ from admin_web.views import (
     audit,
     dashboard,
     exceptions,
+    exports,
     group_admin,
     join_requests,
     loans,
@@ -49,6 +50,7 @@ VIEW_ROUTES: tuple[web.RouteTableDef, ...] = (
     members.routes,
     support.routes,
     reports.routes,
+    exports.routes,
     loans.routes,
     audit.routes,
     join_requests.routes,
@@ -103,6 +105,7 @@ def setup(app: web.Application, console_deps: ConsoleDeps) -> web.Application:
     console = web.Application(middlewares=[errors_middleware, session_middleware, csrf_middleware])
     console[CONSOLE] = console_deps
     console[IMPORT_JOBS] = ImportJobs()
+    console[exports.RUNNING] = set()
     console[JINJA] = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True)
     console.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
     for routes in VIEW_ROUTES:

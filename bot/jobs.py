@@ -18,6 +18,7 @@ from core.loans.daily import daily_arrears
 from core.messaging.errors import RetryLater
 from core.ops.service import heartbeat
 from core.payments.reconcile import reconcile_backlog, reconcile_messages
+from core.reports.exports import run_export
 from dialogs.loan_notices import render_notice
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,14 @@ async def loan_arrears(rt: Runtime, *, today: str | None = None) -> dict[str, in
     return await daily_arrears(rt.db, day, render_notice)
 
 
+async def reports_export(
+    rt: Runtime, *, organization_id: int, token: str, kind: str = "member_balances"
+) -> dict[str, int]:
+    """A long console export (token from core.reports.exports.new_export); rerunning rewrites the same file."""
+    done = await run_export(rt.db, rt.settings.data_dir, organization_id, token, kind)
+    return {"total": done.total, "done": done.done}
+
+
 # Explicit registry in priority order: name -> job function. Celery tasks are generated from it.
 JOBS: dict[str, JobFn] = {
     "ops.heartbeat": worker_heartbeat,
@@ -54,6 +63,7 @@ JOBS: dict[str, JobFn] = {
     "payments.reconcile": reconcile_payments,
     "payments.reconcile_backlog": reconcile_sweep,
     "loans.arrears": loan_arrears,
+    "reports.export": reports_export,
 }
 # Celery options per job (rate limits are per worker; cross-process pacing is in core.messaging.pacing).
 TASK_OPTIONS: dict[str, dict[str, Any]] = {

@@ -88,15 +88,21 @@ async def loan_portfolio(session: AsyncSession, organization_id: int) -> list[Po
     return [PortfolioLine(str(s), int(n), int(total or 0), str(cur)) for s, cur, n, total in rows]
 
 
+def safe_cell(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula gets a leading '; phone numbers (+250…) stay as they are."""
+    if not isinstance(value, str) or not value:
+        return value
+    risky = value[0] in "=@\t\r" or (value[0] in "+-" and not value[1:].replace(" ", "").isdigit())
+    return "'" + value if risky else value
+
+
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """CSV text with a header row; cells that a spreadsheet would run as formulas are quoted with a '."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
     for row in rows:
-        writer.writerow(
-            [("'" + c) if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row]
-        )
+        writer.writerow([safe_cell(c) for c in row])
     return out.getvalue()
 
 

@@ -21,7 +21,7 @@ def test_bars_scale_to_the_tallest_and_stay_inside() -> None:
 
 
 def test_csv_cells_are_not_formulas_and_money_reads_well() -> None:
-    text = to_csv(["name", "amount"], [["=HYPERLINK(1)", 5], ["Aline", -3]])
-    assert text.splitlines() == ["name,amount", "'=HYPERLINK(1),5", "Aline,-3"]
+    text = to_csv(["name", "amount"], [["=HYPERLINK(1)", 5], ["Aline", -3], ["+250788123456", "-1+2"]])
+    assert text.splitlines() == ["name,amount", "'=HYPERLINK(1),5", "Aline,-3", "+250788123456,'-1+2"]
     assert money(Money(1250000, "RWF")) == "1\u202f250\u202f000 RWF"
     assert money(None) == "—"
