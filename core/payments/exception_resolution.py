@@ -30,6 +30,7 @@ from core.payments.allocation import (
     target_accounts,
 )
 from core.payments.exception_queue import ExceptionFilter, apply_filter
+from core.payments.matching_accounts import credit_accounts
 from core.payments.matching_amounts import AmountFit, amount_rules_for, judge_amount
 from core.payments.matching_directory import load_groups
 from core.payments.matching_types import ExceptionReason, MatchMethod, PaymentFacts, Suggestion, Target
@@ -124,9 +125,9 @@ async def _check_targets(
             refused[t] = NotFound(f"member {t.member_id} does not exist here")
         elif allocator_for(t.purpose) is None:
             refused[t] = LoanRepaymentsUnsupported("loan repayments are not yet supported")
-        elif t.group_id is None:
+        elif t.group_id is None and t.loan_id is None:
             refused[t] = InvalidInput("choose the group the money is for")
-        elif (t.member_id, t.group_id) not in belongs:
+        elif t.group_id is not None and (t.member_id, t.group_id) not in belongs:
             refused[t] = NotFound(f"member {t.member_id} is not in group {t.group_id} here")
     return refused
 
@@ -474,6 +475,8 @@ async def bulk_allocate(
                 continue
             chosen.append((exc, Suggestion.from_json(exc.suggestions[0]).target))
         refused = await _check_targets(session, organization_id, [t for _, t in chosen]) if chosen else {}
+        _, refusing = await credit_accounts(session, organization_id, [t for _, t in chosen if t not in refused])
+        refused.update(refusing)
         messages = await _sms(session, [exc.sms_message_id for exc, _ in chosen])
         items = []
         for exc, target in chosen:

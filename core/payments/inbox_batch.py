@@ -9,11 +9,11 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.payments.inbox import IncomingSms, StoredSms, initial_status, raw_hash
-from core.payments.models import SmsMessage, SmsStatus
+from core.payments.models import SmsStatus
 from core.payments.sms.parse import parse_sms
 from core.payments.sms.types import ParsedSms, to_json_dict
 
@@ -174,28 +174,33 @@ async def _insert_rows(session: AsyncSession, rows: list[dict[str, object]]) -> 
 async def _seen_transactions(
     session: AsyncSession, organization_id: int, txns: set[tuple[object, object]]
 ) -> dict[tuple[object, object], int]:
-    """The first stored (non-duplicate) SMS of each (provider, transaction id) already in the inbox."""
+    """The first stored (non-duplicate) SMS of each (provider, transaction id) already in the inbox.
+
+    One index probe per pair (a LATERAL lookup), so the plan does not depend on the table's statistics.
+    """
+    pairs = sorted(txns, key=str)
     result = await session.execute(
         text(
-            "SELECT provider, transaction_id, min(id) FROM sms_messages "
-            "WHERE organization_id = :org AND provider = ANY(CAST(:providers AS text[])) "
-            "AND transaction_id = ANY(CAST(:txns AS text[])) AND status <> 'duplicate' "
-            "GROUP BY provider, transaction_id"
+            "SELECT k.provider, k.txn, s.id FROM unnest(CAST(:providers AS text[]), CAST(:txns AS text[])) "
+            "AS k(provider, txn) JOIN LATERAL (SELECT min(id) AS id FROM sms_messages WHERE organization_id = :org "
+            "AND provider = k.provider AND transaction_id = k.txn AND status <> 'duplicate') AS s ON s.id IS NOT NULL"
         ),
         {
             "org": organization_id,
-            "providers": sorted({str(p) for p, _ in txns}),
-            "txns": sorted({str(t) for _, t in txns}),
+            "providers": [str(p) for p, _ in pairs],
+            "txns": [str(t) for _, t in pairs],
         },
     )
-    found = {(provider, txn): int(id_) for provider, txn, id_ in result}
-    return {key: found[key] for key in txns if key in found}
+    return {(provider, txn): int(id_) for provider, txn, id_ in result}
 
 
 async def _ids_by_hash(session: AsyncSession, organization_id: int, digests: list[str]) -> dict[str, int]:
+    """Ids of already stored copies, one unique-index probe per raw hash (LIMIT keeps the lookup a probe)."""
     result = await session.execute(
-        select(SmsMessage.raw_hash, SmsMessage.id).where(
-            SmsMessage.organization_id == organization_id, SmsMessage.raw_hash.in_(digests)
-        )
+        text(
+            "SELECT s.raw_hash, s.id FROM unnest(CAST(:digests AS text[])) AS k(digest) JOIN LATERAL "
+            "(SELECT raw_hash, id FROM sms_messages WHERE organization_id = :org AND raw_hash = k.digest LIMIT 1) AS s ON true"
+        ),
+        {"org": organization_id, "digests": sorted(set(digests))},
     )
     return {str(digest): int(id_) for digest, id_ in result}

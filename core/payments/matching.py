@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from core.payments.codes import CodeCheck, classify_reference, damm_is_valid
+from core.payments.codes import CodeCheck, ReferenceResult, classify_reference, damm_is_valid
 from core.payments.matching_types import (
     Evidence,
     ExceptionReason,
@@ -112,9 +113,15 @@ def near_miss_codes(digits: str) -> Iterator[str]:
             yield candidate
 
 
+@lru_cache(maxsize=8192)
+def _classify(reference: str | None) -> ReferenceResult:
+    """classify_reference, remembered: members repeat their reference, and a batch asks twice per payment."""
+    return classify_reference(reference)
+
+
 def codes_wanted(facts: PaymentFacts) -> list[str]:
     """The codes a directory must resolve for this payment: the typed one, or a typo's near misses."""
-    ref = classify_reference(facts.reference)
+    ref = _classify(facts.reference)
     if ref.status is CodeCheck.VALID and ref.digits:
         return [ref.digits]
     if ref.status is CodeCheck.BAD_CHECK_DIGIT and ref.digits:
@@ -129,7 +136,7 @@ def match_payment(facts: PaymentFacts, directory: Directory) -> MatchOutcome:
             ExceptionReason.CURRENCY_MISMATCH,
             f"paid in {facts.currency}; the organization keeps {directory.currency}",
         )
-    ref = classify_reference(facts.reference)
+    ref = _classify(facts.reference)
     if ref.status is CodeCheck.VALID and ref.digits:
         return _by_code(ref.digits, facts, directory)
     if ref.status is CodeCheck.BAD_CHECK_DIGIT and ref.digits:

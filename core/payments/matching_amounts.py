@@ -68,36 +68,42 @@ DEFAULT_RULES = AmountRules()
 
 @dataclass(frozen=True, slots=True)
 class AmountVerdict:
-    """How an amount fits the contribution, whether the rules let it through, and a sentence saying so."""
+    """How an amount fits the contribution and whether the rules let it through; `detail` says so in words."""
 
     fit: AmountFit
     accepted: bool
     expected: int | None
-    detail: str
+    amount: Money
+    limit: int | None = None  # set when the amount is over the group's largest multiple
+
+    @property
+    def detail(self) -> str:
+        if self.expected is None:
+            return "the group has no fixed contribution"
+        expected = Money(self.expected, self.amount.currency)
+        if self.fit is AmountFit.EXACT:
+            return f"{self.amount} is the contribution"
+        if self.limit is not None:
+            return f"{self.amount} is more than {self.limit} contributions of {expected}"
+        if self.fit is AmountFit.OVER:
+            verb = "goes to savings" if self.accepted else "needs a person (group rule)"
+            return f"{self.amount} is over the {expected} contribution: {verb}"
+        verb = "taken as a partial contribution" if self.accepted else "needs a person (group rule)"
+        return f"{self.amount} is under the {expected} contribution: {verb}"
 
 
 def judge_amount(amount: Money, contribution: int, rules: AmountRules = DEFAULT_RULES) -> AmountVerdict:
     """Apply a group's rules to a payment; `contribution` (minor units) 0 means the group fixes no amount."""
     if contribution <= 0:
-        return AmountVerdict(AmountFit.UNSCHEDULED, True, None, "the group has no fixed contribution")
-    expected = Money(contribution, amount.currency)
+        return AmountVerdict(AmountFit.UNSCHEDULED, True, None, amount)
     if amount.amount == contribution:
-        return AmountVerdict(AmountFit.EXACT, True, contribution, f"{amount} is the contribution")
+        return AmountVerdict(AmountFit.EXACT, True, contribution, amount)
     if amount.amount > contribution:
         limit = rules.max_multiple
         if limit is not None and amount.amount > limit * contribution:
-            detail = f"{amount} is more than {limit} contributions of {expected}"
-            return AmountVerdict(AmountFit.OVER, False, contribution, detail)
-        accepted = rules.overpayment is Overpayment.SAVINGS
-        verb = "goes to savings" if accepted else "needs a person (group rule)"
-        return AmountVerdict(
-            AmountFit.OVER, accepted, contribution, f"{amount} is over the {expected} contribution: {verb}"
-        )
-    accepted = rules.underpayment is Underpayment.PARTIAL
-    verb = "taken as a partial contribution" if accepted else "needs a person (group rule)"
-    return AmountVerdict(
-        AmountFit.UNDER, accepted, contribution, f"{amount} is under the {expected} contribution: {verb}"
-    )
+            return AmountVerdict(AmountFit.OVER, False, contribution, amount, limit)
+        return AmountVerdict(AmountFit.OVER, rules.overpayment is Overpayment.SAVINGS, contribution, amount)
+    return AmountVerdict(AmountFit.UNDER, rules.underpayment is Underpayment.PARTIAL, contribution, amount)
 
 
 async def amount_rules_for(

@@ -22,9 +22,9 @@ from core.payments.allocation import (
     payment_entry,
     payment_key,
     system_accounts,
-    target_accounts,
 )
 from core.payments.matching import Directory, match_payment
+from core.payments.matching_accounts import credit_accounts
 from core.payments.matching_amounts import DEFAULT_RULES, AmountVerdict, amount_rules_for, judge_amount
 from core.payments.matching_directory import load_directory, load_roster
 from core.payments.matching_types import (
@@ -40,9 +40,12 @@ from core.payments.suggest import Roster, suggest
 
 __all__ = ["ClaimedSms", "RunContext", "process_batch"]
 
+# One index probe per key (LIMIT keeps the LATERAL lookup from being flattened into a join), whatever the
+# table's statistics say.
 _POSTED = text(
-    "SELECT idempotency_key, id, metadata->>'sms_id' FROM ledger_entries "
-    "WHERE organization_id = :org AND idempotency_key = ANY(CAST(:keys AS text[]))"
+    "SELECT k.key, e.id, e.metadata->>'sms_id' FROM unnest(CAST(:keys AS text[])) AS k(key) "
+    "JOIN LATERAL (SELECT id, metadata FROM ledger_entries "
+    "WHERE organization_id = :org AND idempotency_key = k.key LIMIT 1) AS e ON true"
 )
 
 
@@ -214,9 +217,13 @@ async def _plan(
             )
         else:
             accepted.append((p, m, verdict))
-    accounts = await target_accounts(session, org, [m.target for _, m, _ in accepted]) if accepted else {}
+    accounts, refused = await credit_accounts(session, org, [m.target for _, m, _ in accepted])
     allocations = []
     for p, m, verdict in accepted:
+        if m.target in refused:
+            detail = f"the code's target refused the money: {refused[m.target].message}"
+            unmatched.append((p, _parked(directory, m, ExceptionReason.TARGET_REFUSED, detail[:300])))
+            continue
         allocator = allocator_for(m.target.purpose)
         assert allocator is not None
         entry = payment_entry(
@@ -226,8 +233,8 @@ async def _plan(
             credit=accounts[m.target],
             key=keys[p.sms_id],
             actor=context.actor,
-            memo=f"{m.method} match: {m.evidence[0].detail}"[:500],
-            metadata={**m.target.as_json(), "method": str(m.method), "amount_fit": str(verdict.fit)},
+            memo=f"{m.method} match",
+            metadata={"method": str(m.method)},  # the rest is on the allocation row and in the accounts
         )
         allocations.append(PlannedAllocation(p, m.target, m.method, verdict, entry))
     if unmatched:

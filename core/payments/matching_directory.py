@@ -16,9 +16,12 @@ from core.payments.suggest import Roster
 __all__ = ["load_directory", "load_groups", "load_roster"]
 
 _CURRENCY = text("SELECT currency FROM organizations WHERE id = :org")
+# LATERAL lookups (LIMIT keeps them from being flattened) probe the unique index once per code, whatever
+# the table's statistics say.
 _CODES = text(
-    "SELECT code, member_id, group_id, loan_id, purpose FROM payment_codes "
-    "WHERE organization_id = :org AND status = 'active' AND code = ANY(CAST(:codes AS text[]))"
+    "SELECT c.code, c.member_id, c.group_id, c.loan_id, c.purpose FROM unnest(CAST(:codes AS text[])) AS k(code) "
+    "JOIN LATERAL (SELECT * FROM payment_codes WHERE code = k.code LIMIT 1) AS c ON true "
+    "WHERE c.organization_id = :org AND c.status = 'active'"
 )
 # Active members with their active groups (a membership without left_on, in an active group).
 _MEMBERS = """

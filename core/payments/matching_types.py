@@ -35,7 +35,8 @@ class ExceptionReason(StrEnum):
     NO_GROUP = "no_group"  # the payer is a member of no active group
     DUPLICATE = "duplicate"  # the provider transaction was seen before
     AMOUNT_MISMATCH = "amount_mismatch"  # the group's amount rules refuse this amount
-    LOAN_UNSUPPORTED = "loan_unsupported"  # a loan code: loan repayments are not yet supported
+    LOAN_UNSUPPORTED = "loan_unsupported"  # a loan code, and no allocator for loan repayments
+    TARGET_REFUSED = "target_refused"  # the code's allocator refused it (e.g. its loan does not exist here)
     CURRENCY_MISMATCH = "currency_mismatch"  # not the organization's currency
 
     @property

@@ -25,7 +25,9 @@ from core.payments.suggest import is_confident
 __all__ = ["BatchOutcome", "PlannedAllocation", "QueuedException", "write_batch"]
 
 # Reasons a person must look at even when the top suggestion is clear (the rule or the purpose says so).
-_NEVER_BULK = frozenset({ExceptionReason.AMOUNT_MISMATCH, ExceptionReason.LOAN_UNSUPPORTED})
+_NEVER_BULK = frozenset(
+    {ExceptionReason.AMOUNT_MISMATCH, ExceptionReason.LOAN_UNSUPPORTED, ExceptionReason.TARGET_REFUSED}
+)
 _MARK = text(
     "UPDATE sms_messages s SET status = u.status, processed_at = now(), "
     "duplicate_of_id = coalesce(u.dup, s.duplicate_of_id) "

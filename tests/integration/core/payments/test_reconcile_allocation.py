@@ -9,7 +9,8 @@ from core.ledger.balances import account_balance, member_balances
 from core.ledger.chart import SystemAccount, system_account_id
 from core.ledger.check import check_ledger
 from core.payments.matching_amounts import AmountRules, Overpayment, set_amount_rules
-from core.payments.models import SmsMessage
+from core.payments.member_codes import assign_code
+from core.payments.models import CodePurpose, SmsMessage
 from core.payments.recon_models import PaymentAllocation, PaymentException
 from core.payments.reconcile import reconcile_messages
 from tests.support.factories import TEST_ACTOR, make_group, make_member, make_organization
@@ -100,3 +101,20 @@ async def test_duplicates_and_unparsed_messages_are_queued_without_money(db: Dat
     assert outcome.allocated == 1 and outcome.reasons == {"duplicate": 1, "unparsed": 1}
     assert await _savings(db, org.id, member.id) == {group.id: 2000}
     assert await _suspense(db, org.id) == 0
+
+
+async def test_a_loan_code_the_allocator_refuses_waits_in_suspense_and_the_batch_goes_on(db: Database) -> None:
+    org = await make_organization(db)
+    group = await make_group(db, org)
+    member = await make_member(db, org, group)
+    async with db.tenant(org.id) as s:
+        loan_code = await assign_code(s, organization_id=org.id, member_id=member.id, loan_id=987654,
+                                      purpose=CodePurpose.LOAN_REPAYMENT)
+    code = await code_of(db, org.id, member.id, group.id)
+    stored = await store(db, org.id, mtn_received(3000, loan_code), mtn_received(2000, code))
+    outcome = await reconcile_messages(db, org.id, [s.id for s in stored if s.id])
+    assert outcome.allocated == 1 and outcome.exception == 1
+    (reason,) = outcome.reasons  # no loan 987654 here: refused; or no loan allocator registered at all
+    assert reason in ("target_refused", "loan_unsupported")
+    assert await _savings(db, org.id, member.id) == {group.id: 2000}
+    assert await _suspense(db, org.id) == 3000
