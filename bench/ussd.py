@@ -122,7 +122,7 @@ async def _load(
     import aiohttp
 
     samples: dict[str, list[float]] = {"all": [], "dial": [], "balance": [], "ack": []}
-    counts = {"ok": 0, "bad": 0}
+    counts = {"ok": 0, "bad": 0, "total": 0}
     odd: list[str] = []
     start = time.perf_counter() + warmup
     stop = start + seconds
@@ -134,6 +134,7 @@ async def _load(
             body = await r.text()
             ok = r.status == 200
         t1 = time.perf_counter()
+        counts["total"] += 1
         if t0 >= start and t1 <= stop:
             samples["all"].append(t1 - t0)
             samples[kind].append(t1 - t0)
@@ -223,14 +224,29 @@ async def seed(url: str, members: int) -> list[str]:
     return phones
 
 
-def run_load(url: str, mode: str, phones: list[str], args: argparse.Namespace) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_load(url: str, mode: str, phones: list[str], args: argparse.Namespace, pid: int) -> dict[str, Any]:
+    """The load generator's figures plus the server's CPU per request over the whole run: on a shared box
+    the CPU a request costs is steadier than requests/s, which depend on what else runs."""
+    before = cpu_seconds(pid)
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(load, (url, mode, phones, args.seconds, args.concurrency, args.warmup))
+        result: dict[str, Any] = pool.apply(load, (url, mode, phones, args.seconds, args.concurrency, args.warmup))
+    result["cpu_ms"] = (cpu_seconds(pid) - before) * 1000 / max(result["total"], 1)
+    return result
 
 
 def line(name: str, result: dict[str, Any], key: str = "all") -> str:
     p50, p99, n = result["ms"].get(key, (float("nan"), float("nan"), 0))
-    return f"{name:<34} {result['rps']:>9.0f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   ({n} samples, {result['bad']} not 200)"
+    return (f"{name:<34} {result['rps']:>9.0f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   "
+            f"server cpu {result['cpu_ms']:5.2f} ms/req   ({n} samples, {result['bad']} not 200)")  # fmt: skip
 
 
 def main() -> None:
@@ -275,10 +291,10 @@ def main() -> None:
         print(
             f"USSD hops at {args.concurrency} concurrent sessions, {args.seconds:.0f} s each after {args.warmup:.0f} s warm-up"
         )
-        ref = run_load(base["bare"], "bare", phones, args)
-        own = run_load(base["channel"], "channel", phones, args)
-        real = run_load(base["service"], "service", phones, args)
-        ack = run_load(base["service"], "whatsapp", phones, args)
+        ref = run_load(base["bare"], "bare", phones, args, bare.pid or 0)
+        own = run_load(base["channel"], "channel", phones, args, channel.pid or 0)
+        real = run_load(base["service"], "service", phones, args, service.pid)
+        ack = run_load(base["service"], "whatsapp", phones, args, service.pid)
         print(line("bare aiohttp (constant CON)", ref))
         print(line("USSD channel, constant handler", own))
         print(line("USSD service, real router (all)", real))
