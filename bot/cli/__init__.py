@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import audit, chat, check, database, ledger, outbox, payments, pii, server, sms, workers
+from bot.cli import audit, chat, check, database, ledger, nlu, outbox, payments, pii, server, sms, workers
 from core.settings import load_settings
 
 
@@ -23,8 +23,10 @@ for command in (
     workers.worker,
     workers.beat,
     check.check,
-    ledger.ledger,
     chat.chat,
+    ledger.ledger,
+    nlu.nlu,
+    nlu.nlu_eval,
     payments.device,
     payments.import_sms,
     payments.reconcile,
