@@ -39,11 +39,6 @@ class ExceptionReason(StrEnum):
     TARGET_REFUSED = "target_refused"  # the code's allocator refused it (e.g. its loan does not exist here)
     CURRENCY_MISMATCH = "currency_mismatch"  # not the organization's currency
 
-    @property
-    def holds_money(self) -> bool:
-        """True when the payment's money sits in suspense (unparsed and duplicate SMS moved none)."""
-        return self not in (ExceptionReason.UNPARSED, ExceptionReason.DUPLICATE)
-
 
 class MatchMethod(StrEnum):
     CODE = "code"  # a valid payment code in the reference

@@ -58,6 +58,10 @@ _CLAIM = """
        FOR NO KEY UPDATE SKIP LOCKED
 """
 _CLAIM_ANY = text(_CLAIM.format(extra=""))
+_PARTITIONS_OF = text(
+    "SELECT DISTINCT claim_partition FROM sms_messages WHERE organization_id = :org "
+    "AND id = ANY(CAST(:ids AS bigint[])) AND processed_at IS NULL"
+)
 _CLAIM_IDS = text(_CLAIM.format(extra="AND id = ANY(CAST(:ids AS bigint[]))"))
 _CLAIM_OLD = text(_CLAIM.format(extra="AND created_at < :before"))
 _BACKLOG = text(
@@ -113,6 +117,10 @@ async def _claim(
     else:
         query = _CLAIM_ANY
     order = [(start + i) % PARTITIONS for i in range(PARTITIONS)]
+    if sms_ids is not None:  # a few given messages (a forwarder request, an import chunk): only their partitions
+        found = await session.execute(_PARTITIONS_OF, {"org": organization_id, "ids": params["ids"]})
+        wanted = set(found.scalars())
+        order = [p for p in order if p in wanted]
     base = (organization_id * PARTITIONS) % 2**31
     claimed: list[ClaimedSms] = []
     while order and len(claimed) < limit:
