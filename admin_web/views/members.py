@@ -18,6 +18,7 @@ from core.members.models import MemberStatus
 from core.members.search import get_group, get_member, group_members, list_groups, search_members
 from core.members.service import add_to_group, create_member, national_id_of
 from core.payments.member_codes import codes_for_member
+from core.reports.member_context import member_conversation
 
 routes = web.RouteTableDef()
 STATUSES = tuple(s.value for s in MemberStatus)
@@ -94,6 +95,7 @@ async def member_page(request: web.Request) -> web.StreamResponse:
         codes = await codes_for_member(session, org, member_id)
         postings = await member_recent_transactions(session, org, member_id, limit=20)
         loans = await member_applications(session, org, member_id, limit=10)
+        talk = await member_conversation(session, org, member_id)
         national_id = (
             national_id_of(member, deps(request).pii)
             if allowed(principal.role, Permission.MEMBERS_VIEW_PII)
@@ -109,6 +111,7 @@ async def member_page(request: web.Request) -> web.StreamResponse:
             "codes": codes,
             "postings": postings,
             "loans": loans,
+            "talk": talk,
             "national_id": national_id,
             "has_national_id": member.national_id_encrypted is not None,
             "can_report": allowed(principal.role, Permission.REPORTS_VIEW),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.conversations.models import ConversationMessage, Direction
 from core.ledger.balances import MemberGroupBalance, member_balances
 from core.ledger.statements import MemberTransaction, member_recent_transactions
 from core.members.models import Member
@@ -58,3 +60,32 @@ async def money_context(session: AsyncSession, organization_id: int, member: Mem
         tuple(await member_recent_transactions(session, organization_id, member.id, limit=5)),
         tuple(await member_open_exceptions(session, organization_id, member)),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class MemberConversationLine:
+    at: datetime
+    direction: str
+    channel: str
+    text: str
+    handoff_id: int | None
+
+
+async def member_conversation(
+    session: AsyncSession, organization_id: int, member_id: int, *, limit: int = 15
+) -> list[MemberConversationLine]:
+    """The member's latest conversation lines with the bot and agents, newest first (system notes left out)."""
+    rows = await session.execute(
+        select(ConversationMessage)
+        .where(
+            ConversationMessage.organization_id == organization_id,
+            ConversationMessage.member_id == member_id,
+            ConversationMessage.direction != Direction.SYSTEM,
+        )
+        .order_by(ConversationMessage.id.desc())
+        .limit(limit)
+    )
+    return [
+        MemberConversationLine(m.created_at, m.direction, m.channel, m.text[:300], m.handoff_id)
+        for m in rows.scalars()
+    ]

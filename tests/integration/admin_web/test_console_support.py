@@ -41,6 +41,8 @@ async def test_agent_reads_replies_and_hands_back(db: Database, console_client: 
     assert [(r.text, r.source, r.channel) for r in rows] == [("We found it, thank you", "agent", "whatsapp")]
     transcript = await (await client.get(f"/console/support/{planted['handoff_id']}")).text()
     assert 'data-direction="agent"' in transcript
+    member_page = await (await client.get(f"/console/members/{planted['member_id']}")).text()
+    assert "My contribution is missing" in member_page and "We found it, thank you" in member_page
     closed = await client.post(
         f"/console/support/{planted['handoff_id']}/close", data={"csrf_token": token}, allow_redirects=False
     )
