@@ -1,5 +1,6 @@
 """The router's per-turn cost: one statement loads the conversation, member and hand-off flag, one saves the
-state and the transcript; the NLU model loads off the event loop at start-up."""
+state and the transcript, in one transaction when the dialog step needs no database; the NLU model loads
+off the event loop at start-up."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def statements(db: Database) -> Iterator[list[str]]:
         event.remove(db.engine.sync_engine, "before_cursor_execute", executed)
 
 
-async def test_a_menu_hop_takes_four_statements_and_keeps_the_transcript(db: Database, settings: Settings) -> None:
+async def test_a_menu_hop_is_one_transaction_and_keeps_the_transcript(db: Database, settings: Settings) -> None:
     org = await make_organization(db)
     group = await make_group(db, org)
     member = await make_member(db, org, group, language="en")
@@ -63,13 +64,15 @@ async def test_a_menu_hop_takes_four_statements_and_keeps_the_transcript(db: Dat
     await chat.start()  # first contact creates the conversation
     with statements(db) as seen:
         await chat.start()
-    # scope + load, then scope + one statement saving the state and both transcript lines
+    # one transaction: scope, load, then one statement saving the state and both transcript lines
     assert [q.split()[0] + " " + q.split()[1] for q in seen] == [
-        "SELECT set_config('app.organization_id',", "SELECT c.id,", "SELECT set_config('app.organization_id',",
-        "WITH saved",
+        "SELECT set_config('app.organization_id',", "SELECT c.id,", "WITH saved",
     ], seen
     assert "Hello" in chat.text
-    await chat.say("1")
+    with statements(db) as seen:
+        await chat.say("1")  # the balance step opens a tenant scope: the held one is committed first
+    scopes = [q for q in seen if q.startswith("SELECT set_config")]
+    assert len(scopes) == 3 and seen[-1].startswith("WITH saved"), seen
     assert "10,000" in chat.text
     async with db.system() as s:
         conversation = (await s.execute(select(Conversation).where(Conversation.key == member.phone))).scalar_one()
