@@ -34,7 +34,6 @@ _MEMBERS = """
      GROUP BY m.id
 """
 _MEMBERS_BY_PHONE = text(_MEMBERS.format(extra="AND m.phone = ANY(CAST(:phones AS text[]))"))
-_MEMBERS_BY_ID = text(_MEMBERS.format(extra="AND m.id = ANY(CAST(:ids AS bigint[]))"))
 _ALL_MEMBERS = text(_MEMBERS.format(extra=""))
 _GROUPS = "SELECT id, name, contribution_amount, contribution_frequency, meeting_day FROM groups WHERE organization_id = :org"
 _GROUPS_BY_ID = text(_GROUPS + " AND id = ANY(CAST(:ids AS bigint[]))")
@@ -69,6 +68,8 @@ async def load_directory(
 ) -> Directory:
     """The directory for one organization's batch: at most four queries, whatever the batch size.
 
+    Members are loaded only for payers' full phones; names for suggestions come from the roster.
+
     Raises NotFound when the organization is not visible in the session's scope.
     """
     currency = (await session.execute(_CURRENCY, {"org": organization_id})).scalar_one_or_none()
@@ -86,10 +87,6 @@ async def load_directory(
     members: dict[int, MemberInfo] = {}
     if phones:
         rows = await session.execute(_MEMBERS_BY_PHONE, {"org": organization_id, "phones": phones})
-        members.update((m.id, m) for m in map(_member, rows))
-    coded = {t.member_id for t in codes.values()} - members.keys()
-    if coded:
-        rows = await session.execute(_MEMBERS_BY_ID, {"org": organization_id, "ids": sorted(coded)})
         members.update((m.id, m) for m in map(_member, rows))
     group_ids = {t.group_id for t in codes.values() if t.group_id is not None}
     for m in members.values():
