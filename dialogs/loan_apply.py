@@ -155,7 +155,10 @@ class LoanApply(FormDialog):
         rules = await self.rules(ctx)
         if rules.guarantors_required <= 0:
             return Step.end(submitted)
-        ctx.slots.update({"loan_id": application.id, "guarantors": [], "needed": rules.guarantors_required})
+        ctx.slots.update({
+            "loan_id": application.id, "reference": application.reference, "guarantors": [],
+            "needed": rules.guarantors_required,
+        })
         return await self.ask_guarantor(ctx, submitted)
 
     async def ask_guarantor(self, ctx: Context, *before: Reply) -> Step:
@@ -190,4 +193,6 @@ class LoanApply(FormDialog):
         # SACCOs); the only write is the outbox rows, each stamped with this organization.
         async with ctx.db.system() as session:
             await send_notices(session, member.organization_id, notices, render_notice, source="system")
-        return Step.end(Reply(ctx.t("loan.guarantors_asked", count=len(picked))))
+        # The last screen a USSD member sees: it repeats the reference they will quote to staff.
+        reference = str(ctx.slots.get("reference", ""))
+        return Step.end(Reply(ctx.t("loan.guarantors_asked", count=len(picked), reference=reference)))
