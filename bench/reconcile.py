@@ -387,7 +387,8 @@ def _phase(
     return sum(r[0] for r in results), sum(r[1] for r in results), max(r[2] for r in results) - start_at
 
 
-ANALYZED = "sms_messages, ledger_entries, ledger_postings, ledger_balances, ledger_accounts, payment_allocations, payment_exceptions"
+# The ledger's posting function plans from statistics; reconciliation's own lookups are index probes either way.
+ANALYZED = "ledger_entries, ledger_postings, ledger_balances, ledger_accounts"
 
 
 def _analyze_while(url: str, stop: threading.Event, every: float) -> None:

@@ -7,13 +7,14 @@ one insert per table, one status update, one audit event.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.service import Actor
+from core.errors import DomainError
 from core.ledger.types import EntryKind
 from core.money import Money
 from core.payments.allocation import (
@@ -23,15 +24,22 @@ from core.payments.allocation import (
     payment_key,
     system_accounts,
 )
-from core.payments.matching import Directory, match_payment
+from core.payments.matching import Directory, GroupInfo, match_payment
 from core.payments.matching_accounts import credit_accounts
-from core.payments.matching_amounts import DEFAULT_RULES, AmountVerdict, amount_rules_for, judge_amount
+from core.payments.matching_amounts import (
+    DEFAULT_RULES,
+    AmountRules,
+    AmountVerdict,
+    amount_rules_for,
+    judge_amount,
+)
 from core.payments.matching_directory import load_directory, load_roster
 from core.payments.matching_types import (
     Evidence,
     ExceptionReason,
     Matched,
     PaymentFacts,
+    Target,
     Unmatched,
 )
 from core.payments.matching_write import BatchOutcome, PlannedAllocation, QueuedException, write_batch
@@ -69,12 +77,21 @@ class ClaimedSms:
 
 @dataclass(slots=True)
 class RunContext:
-    """What stays valid across one run's batches: the organization's system accounts and member roster."""
+    """What stays valid across one run's batches, so a batch does not ask again.
+
+    The organization's currency and system accounts, the member roster (for suggestions), groups with their
+    amount rules, and the account each target is credited to (accounts are never removed or renumbered). A
+    rule or group changed during a run applies from the next run (a job, or the sweep within a minute).
+    """
 
     organization_id: int
     actor: Actor
     system: SystemAccounts | None = None
     roster: Roster | None = None
+    currency: str | None = None
+    groups: dict[int, GroupInfo] = field(default_factory=dict)
+    rules: dict[int, AmountRules] = field(default_factory=dict)
+    credit: dict[Target, int] = field(default_factory=dict)
 
     async def accounts(self, session: AsyncSession) -> SystemAccounts:
         if self.system is None:
@@ -86,10 +103,28 @@ class RunContext:
             self.roster = await load_roster(session, self.organization_id)
         return self.roster
 
+    async def group_rules(self, session: AsyncSession, group_ids: set[int]) -> dict[int, AmountRules]:
+        missing = group_ids - self.rules.keys()
+        if missing:
+            self.rules.update(await amount_rules_for(session, self.organization_id, missing))
+        return self.rules
+
+    async def credit_accounts(
+        self, session: AsyncSession, targets: list[Target]
+    ) -> tuple[dict[Target, int], dict[Target, DomainError]]:
+        missing = [t for t in targets if t not in self.credit]
+        refused: dict[Target, DomainError] = {}
+        if missing:
+            found, refused = await credit_accounts(session, self.organization_id, missing)
+            self.credit.update(found)
+        return self.credit, refused
+
     def forget(self) -> None:
-        """Drop cached rows after a rollback (accounts opened in it are gone)."""
-        self.system = None
-        self.roster = None
+        """Drop everything after a rollback (accounts opened in it are gone)."""
+        self.system = self.roster = self.currency = None
+        self.groups.clear()
+        self.rules.clear()
+        self.credit.clear()
 
 
 def _facts(organization_id: int, row: ClaimedSms) -> PaymentFacts:
@@ -154,7 +189,9 @@ async def _plan(
     session: AsyncSession, context: RunContext, payments: list[PaymentFacts], queued: list[QueuedException]
 ) -> list[PlannedAllocation]:
     org = context.organization_id
-    directory = await load_directory(session, org, payments)
+    directory = await load_directory(session, org, payments, currency=context.currency, groups=context.groups)
+    context.currency = directory.currency
+    context.groups.update(directory.groups)
     keys = {p.sms_id: payment_key(p.provider, p.transaction_id, p.sms_id) for p in payments}
     posted = {
         str(k): (int(e), None if s is None else int(s))
@@ -189,7 +226,7 @@ async def _plan(
         else:
             unmatched.append((p, outcome))
     group_ids = {m.target.group_id for _, m in matched if m.target.group_id is not None}
-    rules = await amount_rules_for(session, org, group_ids)
+    rules = await context.group_rules(session, group_ids)
     system = await context.accounts(session)
     accepted: list[tuple[PaymentFacts, Matched, AmountVerdict]] = []
     for p, m in matched:
@@ -217,7 +254,7 @@ async def _plan(
             )
         else:
             accepted.append((p, m, verdict))
-    accounts, refused = await credit_accounts(session, org, [m.target for _, m, _ in accepted])
+    accounts, refused = await context.credit_accounts(session, [m.target for _, m, _ in accepted])
     allocations = []
     for p, m, verdict in accepted:
         if m.target in refused:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,15 +64,22 @@ async def load_groups(
 
 
 async def load_directory(
-    session: AsyncSession, organization_id: int, payments: Sequence[PaymentFacts]
+    session: AsyncSession,
+    organization_id: int,
+    payments: Sequence[PaymentFacts],
+    *,
+    currency: str | None = None,
+    groups: Mapping[int, GroupInfo] | None = None,
 ) -> Directory:
     """The directory for one organization's batch: at most four queries, whatever the batch size.
 
-    Members are loaded only for payers' full phones; names for suggestions come from the roster.
+    Members are loaded only for payers' full phones; names for suggestions come from the roster. A caller
+    that knows the currency or some groups already (an earlier batch of the same run) passes them.
 
     Raises NotFound when the organization is not visible in the session's scope.
     """
-    currency = (await session.execute(_CURRENCY, {"org": organization_id})).scalar_one_or_none()
+    if currency is None:
+        currency = (await session.execute(_CURRENCY, {"org": organization_id})).scalar_one_or_none()
     if currency is None:
         raise NotFound(f"organization {organization_id} does not exist here")
     wanted: set[str] = set()
@@ -88,6 +95,7 @@ async def load_directory(
     if phones:
         rows = await session.execute(_MEMBERS_BY_PHONE, {"org": organization_id, "phones": phones})
         members.update((m.id, m) for m in map(_member, rows))
+    known = {g: info for g, info in (groups or {}).items()}
     group_ids = {t.group_id for t in codes.values() if t.group_id is not None}
     for m in members.values():
         group_ids.update(m.group_ids)
@@ -97,7 +105,7 @@ async def load_directory(
         codes=codes,
         phone_members={m.phone: m for m in members.values() if m.phone in phones},
         members=members,
-        groups=await load_groups(session, organization_id, group_ids),
+        groups={**known, **await load_groups(session, organization_id, group_ids - known.keys())},
     )
 
 

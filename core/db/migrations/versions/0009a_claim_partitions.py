@@ -1,4 +1,4 @@
-"""reconciliation claims by partition: sms_messages.claim_partition (stored) and the unprocessed index on it
+"""reconciliation throughput: claim partitions on sms_messages; payment_allocations keeps only its money keys
 
 Revision ID: 0009a
 Revises: 0009
@@ -33,9 +33,19 @@ def upgrade() -> None:
         ["organization_id", "claim_partition", "id"],
         postgresql_where=sa.text(_UNPROCESSED),
     )
+    # payment_allocations is the busiest insert of reconciliation: keep the money links (SMS, ledger entry) as
+    # foreign keys, drop those whose check locks a member, group or organization row on every insert.
+    for constraint in ("organization_id_organizations", "member_id_members", "group_id_groups"):
+        op.drop_constraint(f"fk_payment_allocations_{constraint}", "payment_allocations", type_="foreignkey")
+    op.drop_index("ix_payment_allocations_organization_id", table_name="payment_allocations")  # a prefix of another
 
 
 def downgrade() -> None:
+    op.create_index("ix_payment_allocations_organization_id", "payment_allocations", ["organization_id"])
+    for column, table in (("organization_id", "organizations"), ("member_id", "members"), ("group_id", "groups")):
+        op.create_foreign_key(
+            f"fk_payment_allocations_{column}_{table}", "payment_allocations", table, [column], ["id"]
+        )
     op.drop_index("ix_sms_messages_unprocessed", table_name="sms_messages")
     op.create_index(
         "ix_sms_messages_unprocessed", "sms_messages", ["organization_id", "id"], postgresql_where=sa.text(_UNPROCESSED)
