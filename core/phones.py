@@ -12,7 +12,7 @@ DEFAULT_REGION = "RW"
 def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     """Return the E.164 form (+250788123456) or raise InvalidInput with a reason a person understands."""
     text = raw.strip()
-    digits = "".join(ch for ch in text if ch.isdigit())
+    digits = "".join(ch for ch in text if ch.isdecimal())
     if not text.startswith("+") and digits.startswith("250") and len(digits) == 12:
         text = "+" + digits  # providers send 2507XXXXXXXX without the plus
     try:

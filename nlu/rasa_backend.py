@@ -33,7 +33,7 @@ def _entity_value(name: str, value: Any) -> str | int:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if name in NUMERIC_ENTITIES and isinstance(value, str) and value.strip().isdigit():
+    if name in NUMERIC_ENTITIES and isinstance(value, str) and value.strip().isdecimal():
         return int(value.strip())
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 

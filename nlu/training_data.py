@@ -35,7 +35,7 @@ _NUMERIC_ENTITIES = frozenset({"amount", "term_months", "month", "year", "number
 
 def _entity_value(name: str, raw: str) -> str | int:
     """Numbers stay numbers ("5000" -> 5000), but codes and phones stay text ("0012345")."""
-    return int(raw) if name in _NUMERIC_ENTITIES and raw.isdigit() else raw
+    return int(raw) if name in _NUMERIC_ENTITIES and raw.isdecimal() else raw
 
 
 def parse_annotated(line: str) -> tuple[str, tuple[Entity, ...]]:

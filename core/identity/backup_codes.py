@@ -23,7 +23,7 @@ def normalise(code: str) -> str:
 
 def looks_like_backup_code(code: str) -> bool:
     clean = normalise(code)
-    return len(clean) == 10 and not clean.isdigit()
+    return len(clean) == 10 and not clean.isdecimal()
 
 
 def _hash(keys: IdentityKeys, staff_user_id: int, code: str) -> str:

@@ -56,7 +56,7 @@ def _hash(keys: IdentityKeys, token: str) -> str:
 
 def _org_of(token: str) -> int:
     parts = token.split(".")
-    if len(parts) != 3 or parts[0] != _PREFIX or not parts[1].isdigit():
+    if len(parts) != 3 or parts[0] != _PREFIX or not parts[1].isdecimal():
         raise InvalidToken()
     return int(parts[1])
 

@@ -42,7 +42,7 @@ def provisioning_uri(secret: str, email: str) -> str:
 def matching_step(secret: str, code: str, now: datetime | None = None) -> int | None:
     """The 30 s step the code belongs to within ±1 step of now, or None; compares in constant time."""
     code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    if not (code.isdecimal() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret)
     step = totp.timecode(now or datetime.now(UTC))

@@ -63,7 +63,7 @@ async def device_is_trusted(
     if not cookie or cookie.count(".") != 2:
         return False
     device_id, random_part, signature = cookie.split(".")
-    if not device_id.isdigit() or not hmac.compare_digest(
+    if not device_id.isdecimal() or not hmac.compare_digest(
         signature, _sign(keys, staff_user_id, f"{device_id}.{random_part}")
     ):
         return False

@@ -44,7 +44,7 @@ async def search_members(
     q = query.strip()
     stmt = select(Member).where(Member.organization_id == organization_id)
     if q:
-        digits = "".join(ch for ch in q if ch.isdigit())
+        digits = "".join(ch for ch in q if ch.isdecimal())
         name = func.concat(Member.first_name, " ", Member.last_name)
         conditions = [
             name.ilike(_like(q)),
@@ -130,7 +130,7 @@ async def find_payee(session: AsyncSession, organization_id: int, text: str) -> 
     Raises NotFound when nothing (or more than one member) fits.
     """
     q = text.strip()
-    if q.startswith("#") and q[1:].isdigit():
+    if q.startswith("#") and q[1:].isdecimal():
         return (await get_member(session, organization_id, int(q[1:]))).id, None
     code = (
         await session.execute(

@@ -169,7 +169,7 @@ def national_id_context(organization_id: int) -> str:
 def normalise_national_id(raw: str) -> str:
     """Rwandan national IDs are 16 digits; spaces and dashes people type are dropped."""
     digits = "".join(ch for ch in raw if not ch.isspace() and ch != "-")
-    if not (digits.isdigit() and len(digits) == 16):
+    if not (digits.isdecimal() and len(digits) == 16):
         raise InvalidInput("a national ID number has 16 digits")
     return digits
 

@@ -54,7 +54,7 @@ async def create_organization(
 
 async def find_organization(session: AsyncSession, slug_or_id: str | int) -> Organization | None:
     """By slug or numeric id; None when absent or outside the session's scope."""
-    if isinstance(slug_or_id, int) or str(slug_or_id).isdigit():
+    if isinstance(slug_or_id, int) or str(slug_or_id).isdecimal():
         return await session.get(Organization, int(slug_or_id))
     return (
         await session.execute(select(Organization).where(Organization.slug == slug_or_id))

@@ -50,7 +50,7 @@ def _read_xml(path: Path) -> Iterator[IncomingSms]:
     for _, elem in ET.iterparse(path, events=("end",)):  # noqa: S314 - see import note
         if elem.tag == "sms" and elem.get("type", "1") == "1":
             body, sender, date = elem.get("body"), elem.get("address"), elem.get("date")
-            if body and sender and date and date.isdigit():
+            if body and sender and date and date.isdecimal():
                 yield IncomingSms(sender, body, datetime.fromtimestamp(int(date) / 1000, UTC))
         elem.clear()
 
@@ -70,7 +70,7 @@ def _read_csv(path: Path) -> Iterator[IncomingSms]:
 
 def _csv_time(value: str, line: int) -> datetime:
     value = value.strip()
-    if value.isdigit():  # epoch milliseconds (Android) or seconds
+    if value.isdecimal():  # epoch milliseconds (Android) or seconds
         number = int(value)
         return datetime.fromtimestamp(number / 1000 if number > 10**11 else number, UTC)
     try:

@@ -70,7 +70,7 @@ class PaymentFacts:
         """The last three digits of the payer's phone, masked or not."""
         if not self.payer_phone:
             return None
-        digits = "".join(ch for ch in self.payer_phone if ch.isdigit())
+        digits = "".join(ch for ch in self.payer_phone if ch.isdecimal())
         return digits[-3:] if len(digits) >= 3 else None
 
 

@@ -68,7 +68,7 @@ class Roster:
         tails: dict[str, list[int]] = {}
         words: dict[str, list[int]] = {}
         for m in by_id.values():
-            digits = "".join(ch for ch in m.phone if ch.isdigit())
+            digits = "".join(ch for ch in m.phone if ch.isdecimal())
             tails.setdefault(digits[-3:], []).append(m.id)
             for word in set(fold_name(m.name).split()):
                 words.setdefault(word, []).append(m.id)
@@ -142,15 +142,22 @@ def suggest(facts: PaymentFacts, unmatched: Unmatched, roster: Roster) -> tuple[
         for member_id, score in roster.name_matches(facts.payer_name):
             detail = f"payer {facts.payer_name!r} ~ member {roster.members[member_id].name!r} ({score}%)"
             add_member(member_id, Evidence("name", score - 50, detail))
-    ranked = [_finish(facts, target, evidence, roster) for target, evidence in found.items()]
+    per_group: dict[int, tuple[Evidence, ...]] = {}  # amount and timing evidence is the same for a whole group
+    ranked = [_finish(facts, tail, target, evidence, roster, per_group) for target, evidence in found.items()]
     ranked.sort(key=lambda s: (-s.score, s.target.member_id, s.target.group_id or 0))
     return tuple(ranked[:MAX_SUGGESTIONS])
 
 
-def _finish(facts: PaymentFacts, target: Target, found: dict[str, Evidence], roster: Roster) -> Suggestion:
+def _finish(
+    facts: PaymentFacts,
+    tail: str | None,
+    target: Target,
+    found: dict[str, Evidence],
+    roster: Roster,
+    per_group: dict[int, tuple[Evidence, ...]],
+) -> Suggestion:
     member = roster.members.get(target.member_id)
     group = roster.groups.get(target.group_id) if target.group_id is not None else None
-    tail = facts.phone_tail
     if member is not None and tail and "phone" not in found and "phone_tail" not in found:
         found["phone_tail_differs"] = Evidence(
             "phone_tail_differs",
@@ -158,9 +165,11 @@ def _finish(facts: PaymentFacts, target: Target, found: dict[str, Evidence], ros
             f"payer's phone ends {tail}, the member's does not",
         )
     if group is not None:
-        for extra in (_amount(facts, group), _timing(facts.occurred_at, group)):
-            if extra is not None:
-                found.setdefault(extra.kind, extra)
+        if group.id not in per_group:
+            extras = (_amount(facts, group), _timing(facts.occurred_at, group))
+            per_group[group.id] = tuple(e for e in extras if e is not None)
+        for extra in per_group[group.id]:
+            found.setdefault(extra.kind, extra)
     ranked = tuple(sorted(found.values(), key=lambda e: -e.points))
     return Suggestion(
         target,

@@ -37,7 +37,7 @@ def extract_entities(text: str) -> tuple[Entity, ...]:
     ]
     entities = [Entity(c.entity, c.value, c.start, c.end) for c in _resolve(candidates)]
     stripped = text.strip()
-    if stripped.isdigit() and len(stripped) <= 3:
+    if stripped.isdecimal() and len(stripped) <= 3:
         start = text.index(stripped)
         entities.append(Entity("number", int(stripped), start, start + len(stripped)))
     return tuple(entities)

@@ -34,7 +34,7 @@ class NumberSpan:
 
 
 def _digits(tokens: list[Token], i: int) -> int | None:
-    if i < len(tokens) and tokens[i].text.isdigit() and len(tokens[i].text) <= 3:
+    if i < len(tokens) and tokens[i].text.isdecimal() and len(tokens[i].text) <= 3:
         return int(tokens[i].text)
     return None
 

@@ -86,7 +86,7 @@ def _count_at(tokens: list[Token], i: int) -> NumberSpan | None:
     """A small count in digits or words, in any of the three languages."""
     if i >= len(tokens):
         return None
-    if tokens[i].text.isdigit():
+    if tokens[i].text.isdecimal():
         return NumberSpan(int(tokens[i].text), i, i) if len(tokens[i].text) <= 3 else None
     rw = _rw_below_thousand(tokens, i)
     if rw is not None:
@@ -117,7 +117,7 @@ def find_terms(tokens: list[Token]) -> list[Candidate]:
             found.append(_term(tokens, i, i + 1, 1))
         elif word in _ONE and (nxt in _YEAR_UNITS or nxt in _MONTH_UNITS):
             found.append(_term(tokens, i, i + 1, 12 if nxt in _YEAR_UNITS else 1))
-        elif word.isdigit() or word.isalpha():
+        elif word.isdecimal() or word.isalpha():
             count = _count_at(tokens, i) if word not in _ONE else None
             if count is None or count.last + 1 >= len(tokens):
                 continue

@@ -124,7 +124,7 @@ _HEADS = (
 
 def _is_phone(token: str) -> bool:
     digits = token[1:] if token.startswith("+") else token
-    return digits.isdigit() and 9 <= len(digits) <= 12
+    return digits.isdecimal() and 9 <= len(digits) <= 12
 
 
 def _party(raw: str | None) -> tuple[str | None, str | None, str | None]:
@@ -139,7 +139,7 @@ def _party(raw: str | None) -> tuple[str | None, str | None, str | None]:
     head, _, last = text.rpartition(" ")
     if head and _is_phone(last):
         return clean_name(head), normalize_phone(last), None
-    if head and last.isdigit() and 5 <= len(last) <= 7:
+    if head and last.isdecimal() and 5 <= len(last) <= 7:
         return clean_name(head), None, last
     return text, None, None
 

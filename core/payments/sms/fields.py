@@ -64,7 +64,7 @@ def parse_money(raw: str | None) -> int | None:
         return None
     text = raw.upper().replace("RWF", "").replace("FRW", "").replace(",", "").replace(" ", "")
     whole, _, frac = text.partition(".")
-    if not whole or not whole.isdigit() or (frac and frac.strip("0")):
+    if not whole or not whole.isdecimal() or (frac and frac.strip("0")):
         return None
     return int(whole)
 
@@ -79,7 +79,7 @@ def normalize_phone(raw: str | None) -> str | None:
     if "*" in text or "x" in text or "X" in text:
         return text
     digits = text[1:] if text.startswith("+") else text
-    if not digits.isdigit():
+    if not digits.isdecimal():
         return None
     if len(digits) == 12 and digits.startswith("250"):
         return "+" + digits
@@ -126,7 +126,7 @@ def coerce_timestamp(value: object) -> datetime | None:
         text = value.strip()
         if not text:
             return None
-        if not text.isdigit():
+        if not text.isdecimal():
             return parse_timestamp(text)
         value = int(text)
     if isinstance(value, int | float):
@@ -165,7 +165,7 @@ def split_merchant_code(name: str | None) -> tuple[str | None, str | None]:
     if name is None:
         return None, None
     head, _, tail = name.rpartition(" ")
-    if head and 5 <= len(tail) <= 7 and tail.isdigit() and any(ch.isalpha() for ch in head):
+    if head and 5 <= len(tail) <= 7 and tail.isdecimal() and any(ch.isalpha() for ch in head):
         return clean_name(head), tail
     return name, None
 
