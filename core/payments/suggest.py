@@ -7,6 +7,7 @@ makes "HABIMANA Jean" equal "Jean Habimana", as Kinyarwanda names are often writ
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -27,14 +28,15 @@ CONFIDENT_MARGIN = 20
 NAME_CUTOFF = 60
 MAX_CANDIDATES = 60  # members scored per payer name
 KIGALI = ZoneInfo("Africa/Kigali")
+_SEPARATORS = re.compile(r"[\W_]+")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def fold_name(name: str) -> str:
     """Upper-case, accents removed, punctuation to spaces, single spaces: 'Hélène  MUKA-MANA' -> 'HELENE MUKA MANA'."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    letters = "".join(ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(letters.upper().split())
+    if not name.isascii():
+        name = "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
+    return " ".join(_SEPARATORS.sub(" ", name).upper().split())
 
 
 def name_similarity(payer: str, member: str) -> int:

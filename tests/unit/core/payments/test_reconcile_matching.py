@@ -177,3 +177,11 @@ def test_a_misspelt_reordered_name_still_finds_the_member() -> None:
     assert [m for m, _ in roster.name_matches("HABIMAN JEAN BOSCO")][:1] == [2]
     assert roster.name_matches("Zzyzx Qwerty") == ()
     assert {m for m, _ in roster.name_matches("UWASE")} == {1, 4}  # one word: everyone who has it
+
+
+def test_names_fold_case_accents_punctuation_and_order() -> None:
+    from core.payments.suggest import fold_name, name_similarity
+
+    assert fold_name("Hélène  MUKA-MANA") == "HELENE MUKA MANA"
+    assert name_similarity("HABIMANA Jean Bosco", "Jean Bosco Habimana") == 100
+    assert name_similarity("Zzyzx", "Jean Habimana") < 60
