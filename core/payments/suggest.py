@@ -145,7 +145,13 @@ def suggest(facts: PaymentFacts, unmatched: Unmatched, roster: Roster) -> tuple[
             detail = f"payer {facts.payer_name!r} ~ member {roster.members[member_id].name!r} ({score}%)"
             add_member(member_id, Evidence("name", score - 50, detail))
     per_group: dict[int, tuple[Evidence, ...]] = {}  # amount and timing evidence is the same for a whole group
-    ranked = [_finish(facts, tail, target, evidence, roster, per_group) for target, evidence in found.items()]
+    # Amount, timing and a differing phone tail move a score by at most 15 points either way: the best
+    # 2 * MAX_SUGGESTIONS by the evidence found so far hold the final top MAX_SUGGESTIONS in practice.
+    shortlist = sorted(found.items(), key=lambda kv: (-sum(e.points for e in kv[1].values()), kv[0].member_id))
+    ranked = [
+        _finish(facts, tail, target, evidence, roster, per_group)
+        for target, evidence in shortlist[: 2 * MAX_SUGGESTIONS]
+    ]
     ranked.sort(key=lambda s: (-s.score, s.target.member_id, s.target.group_id or 0))
     return tuple(ranked[:MAX_SUGGESTIONS])
 
