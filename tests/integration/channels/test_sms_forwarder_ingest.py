@@ -39,33 +39,60 @@ async def _device(db: Database, settings: Settings) -> RegisteredDevice:
     org = await make_organization(db)
     async with db.tenant(org.id) as s:
         return await register_device(
-            s, organization_id=org.id, name="collection phone", secret_key=settings.secret_key.get_secret_value(),
+            s,
+            organization_id=org.id,
+            name="collection phone",
+            secret_key=settings.secret_key.get_secret_value(),
             actor=Actor.system("tests"),
         )
 
 
-async def _post(client: TestClient, dev: RegisteredDevice, payload: object, *, ts: int | None = None,
-                secret: str | None = None, raw: bytes | None = None):
+async def _post(
+    client: TestClient,
+    dev: RegisteredDevice,
+    payload: object,
+    *,
+    ts: int | None = None,
+    secret: str | None = None,
+    raw: bytes | None = None,
+):
     body = raw if raw is not None else json.dumps(payload).encode()
     stamp = str(ts if ts is not None else int(time.time()))
-    headers = {"Content-Type": "application/json", "X-Device-Id": dev.id, "X-Timestamp": stamp,
-               "X-Signature": sign(secret or dev.secret, stamp, body)}
+    headers = {
+        "Content-Type": "application/json",
+        "X-Device-Id": dev.id,
+        "X-Timestamp": stamp,
+        "X-Signature": sign(secret or dev.secret, stamp, body),
+    }
     return await client.post("/ingest/sms", data=body, headers=headers)
 
 
 def _sms(ref: str = "12345678", txn: str = "39000000001") -> dict[str, str]:
-    return {"sender": "M-Money", "body": RECEIVED.format(ref=ref, txn=txn), "received_at": "2026-10-01T10:00:05+02:00"}
+    return {
+        "sender": "M-Money",
+        "body": RECEIVED.format(ref=ref, txn=txn),
+        "received_at": "2026-10-01T10:00:05+02:00",
+    }
 
 
-async def test_a_signed_sms_is_stored_parsed_and_pending(client: TestClient, db: Database, settings: Settings) -> None:
+async def test_a_signed_sms_is_stored_parsed_and_pending(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
     dev = await _device(db, settings)
     r = await _post(client, dev, _sms(txn="39100000001"))
     body = await r.json()
     assert r.status == 200, body
     assert body["accepted"] == 1 and body["results"][0]["status"] == "pending"
     async with db.tenant(dev.organization_id) as s:
-        row = (await s.execute(select(SmsMessage).where(SmsMessage.id == body["results"][0]["id"]))).scalar_one()
-    assert (row.amount, row.transaction_id, row.kind, row.reference) == (5000, "39100000001", "received", "12345678")
+        row = (
+            await s.execute(select(SmsMessage).where(SmsMessage.id == body["results"][0]["id"]))
+        ).scalar_one()
+    assert (row.amount, row.transaction_id, row.kind, row.reference) == (
+        5000,
+        "39100000001",
+        "received",
+        "12345678",
+    )
     assert row.source == "forwarder" and row.body.startswith("You have received")
 
 
@@ -113,13 +140,26 @@ async def test_duplicates_are_recognised_and_unparseable_messages_kept(
     same_text = _sms(txn="39100000010")
     other_text_same_txn = dict(_sms(txn="39100000010"), body=_sms(txn="39100000010")["body"] + " ")
     other_text_same_txn["body"] = other_text_same_txn["body"].replace("Jean HABIMANA", "JEAN HABIMANA")
-    junk = {"sender": "M-Money", "body": "Yello! Kanda *182*16# ubone 50% bonus", "received_at": "2026-10-01T10:00:00"}
+    junk = {
+        "sender": "M-Money",
+        "body": "Yello! Kanda *182*16# ubone 50% bonus",
+        "received_at": "2026-10-01T10:00:00",
+    }
     r = await _post(client, dev, {"messages": [same_text, same_text, other_text_same_txn, junk]})
     statuses = [x["status"] for x in (await r.json())["results"]]
     assert statuses == ["pending", "duplicate", "duplicate", "unparsed"]  # unparsed: kept for a person
     r = await _post(client, dev, same_text)  # a later request with the same text
     assert (await r.json())["results"][0]["status"] == "duplicate"
     async with db.tenant(dev.organization_id) as s:
-        rows = (await s.execute(select(SmsMessage.status).where(SmsMessage.device_id.is_not(None)).where(
-            SmsMessage.transaction_id == "39100000010"))).scalars().all()
+        rows = (
+            (
+                await s.execute(
+                    select(SmsMessage.status)
+                    .where(SmsMessage.device_id.is_not(None))
+                    .where(SmsMessage.transaction_id == "39100000010")
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert sorted(rows) == ["duplicate", "pending"]  # the re-worded copy is kept, marked, never pending twice
