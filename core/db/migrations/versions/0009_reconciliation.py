@@ -14,9 +14,9 @@ from sqlalchemy.dialects import postgresql
 from core.db.rls import enable_tenant_rls
 
 revision: str = "0009"
-down_revision: str | Sequence[str] | None = "0008"
+down_revision: str | Sequence[str] | None = ("0008", "0002")  # after the SMS inbox and the ledger
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = "0002"
+depends_on: str | Sequence[str] | None = None
 
 
 def _org() -> sa.Column:
