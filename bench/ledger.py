@@ -21,9 +21,6 @@ import asyncio
 import multiprocessing
 import os
 import random
-import re
-import shutil
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -31,11 +28,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.pgbench_reference import pgbench_tps  # noqa: E402
 from core.audit.service import Actor  # noqa: E402
 from core.db.database import Database  # noqa: E402
 from core.db.migrate import upgrade  # noqa: E402
 from core.db.roles import APP_ROLE  # noqa: E402
-from core.db.urls import libpq_dsn  # noqa: E402
 from core.ledger.chart import SystemAccount, ensure_member_savings_accounts, system_account_id  # noqa: E402
 from core.ledger.check import check_ledger  # noqa: E402
 from core.ledger.posting import commit_entries, post_entries, post_entry  # noqa: E402
@@ -77,12 +74,26 @@ async def _setup(url: str, members: int) -> Books:
         async with db.system() as s:
             org = await create_organization(s, slug="bench", name="Bench SACCO", actor=ACTOR)
         async with db.tenant(org.id) as s:
-            group = await create_group(s, organization_id=org.id, code="BENCH", name="Bench", contribution_amount=2000,
-                                       contribution_frequency="weekly", meeting_day=2, actor=ACTOR)
+            group = await create_group(
+                s,
+                organization_id=org.id,
+                code="BENCH",
+                name="Bench",
+                contribution_amount=2000,
+                contribution_frequency="weekly",
+                meeting_day=2,
+                actor=ACTOR,
+            )
             people = []
             for i in range(members):
-                m = await create_member(s, organization_id=org.id, phone=f"+25078{i:07d}", first_name="Bench",
-                                        last_name=f"Member {i}", actor=ACTOR)
+                m = await create_member(
+                    s,
+                    organization_id=org.id,
+                    phone=f"+25078{i:07d}",
+                    first_name="Bench",
+                    last_name=f"Member {i}",
+                    actor=ACTOR,
+                )
                 await add_to_group(s, member=m, group=group, actor=ACTOR)
                 people.append(m.id)
             ids = await ensure_member_savings_accounts(s, org.id, [(m, group.id) for m in people])
@@ -112,13 +123,29 @@ async def _client(db: Database, job: Job, client: int) -> tuple[int, list[float]
     while time.time() < deadline:
         prefix = f"{job.phase}:{job.process}:{client}:{i}"
         t0 = time.perf_counter()
-        if job.phase == "sql":  # the database side alone: the posting function, one statement, no Python checks
+        if (
+            job.phase == "sql"
+        ):  # the database side alone: the posting function, one statement, no Python checks
             e = _entry(b, rng, prefix)
             async with db.engine.connect() as conn:
                 driver = (await conn.get_raw_connection()).driver_connection
-                await driver.fetch(_SQL_ONLY, str(org), [prefix], [e.kind], ["0" * 64], [None], ["system"], ["bench"],
-                                   [""], ["{}"], [None], [1, 1], [p.account_id for p in e.postings],
-                                   [p.signed_amount for p in e.postings], ["RWF", "RWF"])
+                await driver.fetch(
+                    _SQL_ONLY,
+                    str(org),
+                    [prefix],
+                    [e.kind],
+                    ["0" * 64],
+                    [None],
+                    ["system"],
+                    ["bench"],
+                    [""],
+                    ["{}"],
+                    [None],
+                    [1, 1],
+                    [p.account_id for p in e.postings],
+                    [p.signed_amount for p in e.postings],
+                    ["RWF", "RWF"],
+                )
         elif job.phase == "lean":
             await commit_entries(db, org, [_entry(b, rng, prefix)])
         else:
@@ -127,8 +154,15 @@ async def _client(db: Database, job: Job, client: int) -> tuple[int, list[float]
                     await post_entries(s, org, [_entry(b, rng, f"{prefix}:{k}") for k in range(job.batch)])
                 else:
                     e = _entry(b, rng, prefix)
-                    await post_entry(s, organization_id=org, kind=e.kind, postings=e.postings,
-                                     idempotency_key=e.idempotency_key, actor=ACTOR, audit=job.phase == "single")
+                    await post_entry(
+                        s,
+                        organization_id=org,
+                        kind=e.kind,
+                        postings=e.postings,
+                        idempotency_key=e.idempotency_key,
+                        actor=ACTOR,
+                        audit=job.phase == "single",
+                    )
         latencies.append(time.perf_counter() - t0)
         posted += job.batch if job.phase == "batch" else 1
         i += 1
@@ -149,11 +183,17 @@ def _run_process(job: Job) -> tuple[int, list[float]]:
     return asyncio.run(main())
 
 
-def _phase(books: Books, phase: str, clients: int, processes: int, batch: int, seconds: float) -> tuple[float, float, float]:
+def _phase(
+    books: Books, phase: str, clients: int, processes: int, batch: int, seconds: float
+) -> tuple[float, float, float]:
     """entries/s, p50 ms, p99 ms (latency per transaction)."""
     per = [clients // processes + (1 if p < clients % processes else 0) for p in range(processes)]
     start_at = time.time() + 3.0
-    jobs = [Job(books, phase, p, n, batch if phase == "batch" else 1, start_at, seconds) for p, n in enumerate(per) if n]
+    jobs = [
+        Job(books, phase, p, n, batch if phase == "batch" else 1, start_at, seconds)
+        for p, n in enumerate(per)
+        if n
+    ]
     with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
         results = pool.map(_run_process, jobs)
     entries = sum(r[0] for r in results)
@@ -161,24 +201,6 @@ def _phase(books: Books, phase: str, clients: int, processes: int, batch: int, s
     p50 = lat[len(lat) // 2] * 1000 if lat else 0.0
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else 0.0
     return entries / seconds, p50, p99
-
-
-def _pgbench(server: str, clients: int, seconds: int) -> float:
-    exe = shutil.which("pgbench")
-    if exe is None:
-        raise SystemExit("pgbench is not installed (apt-get install postgresql-client)")
-    url, name = asyncio.run(create_database(server, prefix="ledger_bench_pgb"))
-    dsn = libpq_dsn(url)
-    try:
-        subprocess.run([exe, "-i", "-s", "10", "-q", dsn], check=True, capture_output=True)
-        out = subprocess.run([exe, "-c", str(clients), "-j", "2", "-T", str(seconds), dsn],
-                             check=True, capture_output=True, text=True).stdout
-        found = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out)
-        if not found:
-            raise SystemExit(f"could not read pgbench's tps from:\n{out}")
-        return float(found.group(1))
-    finally:
-        asyncio.run(drop_database(server, name))
 
 
 async def _check(url: str) -> str:
@@ -191,14 +213,18 @@ async def _check(url: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--processes", type=int, default=2, help="client processes (pgbench uses -j 2)")
     parser.add_argument("--batch", type=int, default=250, help="entries per transaction on the batched path")
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--phases", default="single,single-noaudit,lean,batch")
-    parser.add_argument("--batch-clients", type=int, default=None, help="clients on the batched path (default --clients)")
+    parser.add_argument(
+        "--batch-clients", type=int, default=None, help="clients on the batched path (default --clients)"
+    )
     parser.add_argument("--no-pgbench", action="store_true")
     args = parser.parse_args()
 
@@ -206,7 +232,7 @@ def main() -> None:
     server = postgres_server_url()
     print(f"load average at start: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
     # pgbench before and after the ledger phases: the machine's load may change while we run.
-    tps_before = None if args.no_pgbench else _pgbench(server, args.clients, args.seconds)
+    tps_before = None if args.no_pgbench else pgbench_tps(server, args.clients, args.seconds)
     url, name = asyncio.run(create_database(server, prefix="ledger_bench"))
     try:
         asyncio.run(upgrade(url))
@@ -216,21 +242,27 @@ def main() -> None:
         results: dict[str, float] = {}
         for phase in args.phases.split(","):
             clients = args.batch_clients or args.clients if phase == "batch" else args.clients
-            rate, p50, p99 = _phase(books, phase, clients, min(args.processes, clients), args.batch, args.seconds)
+            rate, p50, p99 = _phase(
+                books, phase, clients, min(args.processes, clients), args.batch, args.seconds
+            )
             results[phase] = rate
             size = f"{args.batch}/tx" if phase == "batch" else "1/tx"
-            print(f"ledger {phase:<15} {size:>7} x{clients} clients: {rate:7.0f} entries/s   "
-                  f"p50 {p50:7.2f} ms   p99 {p99:7.2f} ms per tx")
+            print(
+                f"ledger {phase:<15} {size:>7} x{clients} clients: {rate:7.0f} entries/s   "
+                f"p50 {p50:7.2f} ms   p99 {p99:7.2f} ms per tx"
+            )
         print(asyncio.run(_check(url)))
     finally:
         asyncio.run(drop_database(server, name))
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
     if tps_before is None:
         return
-    tps_after = _pgbench(server, args.clients, args.seconds)
+    tps_after = pgbench_tps(server, args.clients, args.seconds)
     tps = (tps_before + tps_after) / 2
-    print(f"pgbench tpcb-like -c {args.clients} -j 2 -T {args.seconds} (scale 10): {tps_before:.0f} tps before, "
-          f"{tps_after:.0f} after, mean {tps:.0f}")
+    print(
+        f"pgbench tpcb-like -c {args.clients} -j 2 -T {args.seconds} (scale 10): {tps_before:.0f} tps before, "
+        f"{tps_after:.0f} after, mean {tps:.0f}"
+    )
     for phase, rate in results.items():
         target = 2.0 if phase == "batch" else 0.5  # "sql" is a diagnostic: the database side only
         verdict = "meets" if rate / tps >= target else "below"

@@ -6,6 +6,7 @@ Depends on: 0002 (ledger entries)
 """
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -19,13 +20,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _org() -> sa.Column:
+def _org() -> sa.Column[int]:
     return sa.Column(
         "organization_id", sa.BigInteger(), sa.ForeignKey("organizations.id", ondelete="RESTRICT"), nullable=False
     )
 
 
-def _ts(name: str) -> sa.Column:
+def _ts(name: str) -> sa.Column[datetime]:
     return sa.Column(name, sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False)
 
 
