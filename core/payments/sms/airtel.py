@@ -15,6 +15,7 @@ from core.payments.sms.fields import (
     clean_name,
     clean_reference,
     core_text,
+    match_head,
     normalize_phone,
     parse_money,
     parse_timestamp,
@@ -173,15 +174,11 @@ def parse_airtel(text: str) -> Draft | None:
     prefix = _PREFIX.match(text)
     start = prefix.end() if prefix else 0
     core = core_text(text[start:])
-    low = core.lower()
-    for head in _HEADS:
-        if head.marker not in low:
-            continue
-        match = head.pattern.match(core)
-        if match is None:
-            continue
-        return _draft(head, match, core, prefix.group("tid") if prefix else None)
-    return None
+    found = match_head(_HEADS, core)
+    if found is None:
+        return None
+    head, match = found
+    return _draft(head, match, core, prefix.group("tid") if prefix else None)
 
 
 def _draft(head: TemplateHead, match: re.Match[str], core: str, prefix_id: str | None) -> Draft:

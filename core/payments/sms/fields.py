@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
@@ -247,3 +247,12 @@ def template_head(
     marker: str, template: str, kind: SmsKind, pattern: str, merchant: bool = False
 ) -> TemplateHead:
     return TemplateHead(marker, template, kind, re.compile(pattern, FLAGS), merchant)
+
+
+def match_head(heads: Sequence[TemplateHead], core: str) -> tuple[TemplateHead, re.Match[str]] | None:
+    """The first template family that opens ``core``: the cheap marker check first, then its regex."""
+    low = core.lower()
+    for head in heads:
+        if head.marker in low and (match := head.pattern.match(core)) is not None:
+            return head, match
+    return None

@@ -14,6 +14,7 @@ from core.payments.sms.fields import (
     clean_name,
     clean_reference,
     core_text,
+    match_head,
     normalize_phone,
     parse_money,
     parse_timestamp,
@@ -190,16 +191,12 @@ def parse_mtn(text: str) -> Draft | None:
     prefix = _PREFIX.match(text)
     start = prefix.end() if prefix else 0
     core = core_text(text[start:])
-    low = core.lower()
-    for head in _HEADS:
-        if head.marker not in low:
-            continue
-        match = head.pattern.match(core)
-        if match is None:
-            continue
-        prefix_id = (prefix.group("t1") or prefix.group("t2") or prefix.group("t3")) if prefix else None
-        return _draft(head, match, core, prefix_id, text)
-    return None
+    found = match_head(_HEADS, core)
+    if found is None:
+        return None
+    head, match = found
+    prefix_id = (prefix.group("t1") or prefix.group("t2") or prefix.group("t3")) if prefix else None
+    return _draft(head, match, core, prefix_id, text)
 
 
 def _draft(head: TemplateHead, match: re.Match[str], core: str, prefix_id: str | None, text: str) -> Draft:
