@@ -13,6 +13,19 @@ from core.audit.chain import GENESIS, row_digest
 from core.audit.models import AuditEvent
 
 _CHAIN_LOCK = 7_210_002
+# What a row's hash covers besides the previous hash: row_digest's keyword arguments, read off the row.
+_HASHED = (
+    "organization_id",
+    "seq",
+    "occurred_at",
+    "actor_type",
+    "actor_id",
+    "action",
+    "object_type",
+    "object_id",
+    "details",
+    "request_id",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,35 +79,19 @@ async def record(
         )
     ).first()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    at = datetime.now(UTC)
-    content = details or {}
-    oid = None if object_id is None else str(object_id)
-    event = AuditEvent(
-        organization_id=organization_id,
-        occurred_at=at,
-        actor_type=actor.type,
-        actor_id=actor.id,
-        action=action,
-        object_type=object_type,
-        object_id=oid,
-        details=content,
-        request_id=request_id,
-        seq=seq,
-        prev_hash=prev_hash,
-        hash=row_digest(
-            prev_hash=prev_hash,
-            organization_id=organization_id,
-            seq=seq,
-            occurred_at=at,
-            actor_type=actor.type,
-            actor_id=actor.id,
-            action=action,
-            object_type=object_type,
-            object_id=oid,
-            details=content,
-            request_id=request_id,
-        ),
-    )
+    fields: dict[str, Any] = {
+        "organization_id": organization_id,
+        "seq": seq,
+        "occurred_at": datetime.now(UTC),
+        "actor_type": actor.type,
+        "actor_id": actor.id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "details": details or {},
+        "request_id": request_id,
+    }
+    event = AuditEvent(**fields, prev_hash=prev_hash, hash=row_digest(prev_hash=prev_hash, **fields))
     session.add(event)
     await session.flush()
     return event
@@ -126,19 +123,7 @@ async def verify_chain(session: AsyncSession) -> tuple[int, list[ChainProblem]]:
             )
         if row.prev_hash != prev_hash:
             problems.append(ChainProblem(org, row.id, row.seq, "link to the previous row is broken"))
-        digest = row_digest(
-            prev_hash=row.prev_hash,
-            organization_id=org,
-            seq=row.seq,
-            occurred_at=row.occurred_at,
-            actor_type=row.actor_type,
-            actor_id=row.actor_id,
-            action=row.action,
-            object_type=row.object_type,
-            object_id=row.object_id,
-            details=row.details,
-            request_id=row.request_id,
-        )
+        digest = row_digest(prev_hash=row.prev_hash, **{name: getattr(row, name) for name in _HASHED})
         if digest != row.hash:
             problems.append(ChainProblem(org, row.id, row.seq, f"row {row.id} was edited (hash mismatch)"))
         expected[org] = (row.seq + 1, row.hash)
