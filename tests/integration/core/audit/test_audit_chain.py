@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.exc import DBAPIError
 
+from core.audit.models import AuditEvent
 from core.audit.service import Actor, record, verify_chain
 from core.db.database import Database
 from tests.support.factories import make_organization
@@ -35,6 +36,9 @@ async def test_chain_verifies_then_detects_an_edited_row(db: Database, owner_db:
         _, problems = await verify_chain(s)
     assert [p.audit_id for p in problems] == [target]
     assert "edited" in problems[0].problem
+    await _as_intruder(owner_db, "UPDATE audit_log SET details = '{\"i\": 1}' WHERE id = :id", id=target)
+    async with db.tenant(org.id) as s:  # put back, the chain verifies again (and other tests see it intact)
+        assert (await verify_chain(s))[1] == []
 
 
 async def test_chain_detects_a_deleted_row(db: Database, owner_db: Database) -> None:
@@ -45,12 +49,18 @@ async def test_chain_detects_a_deleted_row(db: Database, owner_db: Database) -> 
                 s, organization_id=org.id, actor=Actor.system(), action="test.action", details={"i": i}
             )
     async with owner_db.system() as s:
-        await s.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
-        await s.execute(text("DELETE FROM audit_log WHERE organization_id = :o AND seq = 2"), {"o": org.id})
-        await s.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
+        row = dict((await s.execute(text(
+            "SELECT * FROM audit_log WHERE organization_id = :o AND seq = 2"), {"o": org.id})).mappings().one())
+    await _as_intruder(owner_db, "DELETE FROM audit_log WHERE id = :id", id=row["id"])
     async with db.tenant(org.id) as s:
         _, problems = await verify_chain(s)
     assert any("missing" in p.problem for p in problems)
+    async with owner_db.system() as s:  # put back, so other tests see intact chains
+        await s.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        await s.execute(insert(AuditEvent).values(**row))
+        await s.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
+    async with db.tenant(org.id) as s:
+        assert (await verify_chain(s))[1] == []
 
 
 async def test_audit_rows_cannot_be_changed(db: Database, owner_db: Database) -> None:
@@ -65,3 +75,10 @@ async def test_audit_rows_cannot_be_changed(db: Database, owner_db: Database) ->
         with pytest.raises(DBAPIError, match="append-only"):  # the owner is stopped by the trigger
             async with owner_db.tenant(org.id) as s:
                 await s.execute(text(sql), {"o": org.id})
+
+
+async def _as_intruder(owner_db: Database, sql: str, **params: object) -> None:
+    async with owner_db.system() as s:
+        await s.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        await s.execute(text(sql), params)
+        await s.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
