@@ -46,6 +46,25 @@ class RateLimiter(Protocol):
     async def clear(self, key: str) -> None: ...
 
 
+class ModeLimiter:
+    """The three counting modes over one `_run(key, limits, mode)`: what each storage implements once."""
+
+    async def _run(self, key: str, limits: tuple[Limit, ...], mode: str) -> Decision:
+        raise NotImplementedError
+
+    async def acquire(self, key: str, *limits: Limit) -> Decision:
+        """Count this attempt only if it is within the limits."""
+        return await self._run(key, limits, "acquire")
+
+    async def add(self, key: str, *limits: Limit) -> Decision:
+        """Count this event whatever the limits say (failures), and say whether the key is now over."""
+        return await self._run(key, limits, "add")
+
+    async def check(self, key: str, *limits: Limit) -> Decision:
+        """Whether the key is over its limits, counting nothing."""
+        return await self._run(key, limits, "check")
+
+
 def storage_key(secret: bytes, key: str) -> str:
     """The name a key is stored under: its readable prefix plus an HMAC of the rest."""
     prefix, _, rest = key.partition(":")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base, IdMixin
 from core.db.database import Database
-from core.identity.ratelimit import Decision, Limit, evaluate, storage_key
+from core.identity.ratelimit import Decision, Limit, ModeLimiter, evaluate, storage_key
 
 _LOCK_NAMESPACE = 7_210_007
 _KEEP_ANY_EVENT = 86_400  # rows older than a day are garbage for every limit we use
@@ -27,20 +27,11 @@ class RateLimitEvent(IdMixin, Base):
     at: Mapped[float] = mapped_column(Float)  # epoch seconds
 
 
-class PostgresRateLimiter:
+class PostgresRateLimiter(ModeLimiter):
     def __init__(self, db: Database, secret: bytes, clock: Callable[[], float] = time.time) -> None:
         self.db = db
         self.secret = secret
         self.clock = clock
-
-    async def acquire(self, key: str, *limits: Limit) -> Decision:
-        return await self._run(key, limits, "acquire")
-
-    async def add(self, key: str, *limits: Limit) -> Decision:
-        return await self._run(key, limits, "add")
-
-    async def check(self, key: str, *limits: Limit) -> Decision:
-        return await self._run(key, limits, "check")
 
     async def clear(self, key: str) -> None:
         # Counters are not any organization's rows: the system scope is only a formality for this table.

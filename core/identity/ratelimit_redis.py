@@ -9,7 +9,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from core.identity.ratelimit import Decision, Limit, storage_key
+from core.identity.ratelimit import Decision, Limit, ModeLimiter, storage_key
 
 # KEYS[1] the key; ARGV: now_ms, mode (acquire|add|check), member, ttl_ms, then events,window_ms pairs.
 # Returns {retry_ms, count_in_longest_window}.
@@ -42,21 +42,12 @@ return {retry, redis.call('ZCOUNT', KEYS[1], '(' .. (now - ttl), '+inf')}
 """
 
 
-class RedisRateLimiter:
+class RedisRateLimiter(ModeLimiter):
     def __init__(self, redis: Redis[Any], secret: bytes, clock: Callable[[], float] = time.time) -> None:
         self.redis = redis
         self.secret = secret
         self.clock = clock
         self._script: Any = redis.register_script(_SCRIPT)
-
-    async def acquire(self, key: str, *limits: Limit) -> Decision:
-        return await self._run(key, limits, "acquire")
-
-    async def add(self, key: str, *limits: Limit) -> Decision:
-        return await self._run(key, limits, "add")
-
-    async def check(self, key: str, *limits: Limit) -> Decision:
-        return await self._run(key, limits, "check")
 
     async def clear(self, key: str) -> None:
         await self.redis.delete(storage_key(self.secret, key))
