@@ -3,6 +3,7 @@ inline keyboards answered, and linking a chat to a phone when the member shares 
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -40,6 +41,8 @@ from dialogs.vocabulary import Channel, Inbound, InboundKind, Reply
 log = logging.getLogger("channels.telegram")
 PATH = "/channels/telegram/{secret_path}"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
+# The update kinds process() answers; Telegram is asked for these only (edits, polls, joins are not sent).
+ALLOWED_UPDATES = ("message", "callback_query")
 NOT_YOUR_CONTACT = (
     "Sangiza nimero yawe ukoresheje buto iri hasi. / Please share your own number with the button below."
 )
@@ -47,6 +50,13 @@ NOT_YOUR_CONTACT = (
 
 def setup(app: web.Application, ctx: ChannelContext) -> None:
     app.router.add_post(PATH, webhook)
+
+
+def webhook_path(secret: str) -> str:
+    """The path registered with Telegram. The segment is a digest of the secret: stable, and the URL (which ends
+    up in proxy logs) reveals nothing. The route accepts any segment; the secret-token header authenticates."""
+    segment = hashlib.sha256(b"ibimina-telegram-webhook:" + secret.encode()).hexdigest()[:32]
+    return PATH.format(secret_path=segment)
 
 
 async def webhook(request: web.Request) -> web.StreamResponse:
@@ -177,7 +187,9 @@ class TelegramBotClient:
     channel = Channel.TELEGRAM
 
     def __init__(self, settings: Settings, *, bot: Bot | None = None) -> None:
-        self.bot = bot or Bot(secret_value(settings.telegram_bot_token) or "")
+        self.bot = bot or Bot(
+            secret_value(settings.telegram_bot_token) or "", base_url=settings.telegram_api_base_url
+        )
 
     async def send(self, recipient: str, replies: Sequence[Reply], options: SendOptions) -> list[str]:
         ids: list[str] = []
