@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import audit, chat, check, database, ledger, nlu, outbox, payments, pii, server, sms, workers
+from bot.cli import (
+    audit,
+    chat,
+    check,
+    database,
+    ledger,
+    nlu,
+    outbox,
+    payments,
+    pii,
+    server,
+    sms,
+    telegram,
+    workers,
+)
 from core.settings import load_settings
 
 
@@ -32,6 +46,7 @@ for command in (
     payments.reconcile,
     sms.sms,
     outbox.outbox,
+    telegram.telegram,
     audit.audit,
     pii.rotate_keys,
 ):
