@@ -13,7 +13,9 @@ from functools import lru_cache
 from aiohttp import web
 
 from channels.base import refuse
+from channels.source_allowlist import SourceAllowList
 from core.phones import try_normalise_phone
+from core.settings import Settings
 from ussd.engine import UssdAnswer, UssdEngine, UssdHop
 
 log = logging.getLogger("channels.africastalking")
@@ -22,10 +24,13 @@ EVENTS_PATH = "/channels/ussd/africastalking/events"
 ENGINE = web.AppKey("ussd_engine", UssdEngine)
 
 
-def setup(app: web.Application, engine: UssdEngine) -> None:
+def setup(app: web.Application, engine: UssdEngine, settings: Settings) -> None:
     app[ENGINE] = engine
-    app.router.add_post(PATH, hop)
-    app.router.add_post(EVENTS_PATH, session_event)
+    sources = SourceAllowList.parse(
+        settings.africastalking_allowed_ips, settings.trusted_proxies, setting="AFRICASTALKING_ALLOWED_IPS"
+    )
+    app.router.add_post(PATH, sources.guard(hop))
+    app.router.add_post(EVENTS_PATH, sources.guard(session_event))
 
 
 # Phone parsing costs more than the rest of a hop; the same members dial again and again.

@@ -33,7 +33,7 @@ def _ussd_setup(app: web.Application, ctx: ChannelContext) -> None:
 
     engine = UssdEngine(ctx.handler, ctx.ussd_store, followup=sms_followup)
     ctx.extras["ussd_engine"] = engine
-    africastalking_ussd.setup(app, engine)
+    africastalking_ussd.setup(app, engine, ctx.settings)
 
 
 def _never(settings: Settings) -> bool:

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     # HTTP.
     public_base_url: str = Field(default="http://127.0.0.1:8000", alias="PUBLIC_BASE_URL")
     secure_cookies: bool | None = Field(default=None, alias="SECURE_COOKIES")
+    # Reverse proxies (IPs/CIDRs, comma-separated) whose X-Forwarded-For is believed; empty: none is.
+    trusted_proxies: str = Field(default="", alias="TRUSTED_PROXIES")
 
     # Channels (issue: channels). Unset inbound secrets make a webhook answer 503.
     whatsapp_verify_token: SecretStr | None = Field(default=None, alias="WHATSAPP_VERIFY_TOKEN")
@@ -62,6 +64,9 @@ class Settings(BaseSettings):
     # A local Bot API server (telegram-bot-api --local) or a test double; the token is appended.
     telegram_api_base_url: str = Field(default="https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL")
     ussd_service_code: str = Field(default="*384*1#", alias="USSD_SERVICE_CODE")
+    # Africa's Talking does not sign USSD callbacks: the source address is the only check. IPs/CIDRs,
+    # comma-separated; empty accepts every source.
+    africastalking_allowed_ips: str = Field(default="", alias="AFRICASTALKING_ALLOWED_IPS")
 
     # NLU.
     nlu_backend: str = Field(default="local", alias="NLU_BACKEND")
