@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation_locks import ConversationBusy, ConversationLocks, make_locks
@@ -27,7 +28,7 @@ from core.conversations.state import (
     set_language,
     set_opted_out,
 )
-from core.conversations.transcript import already_received, record_message
+from core.conversations.transcript import record_message
 from core.conversations.turns import Line, Membership, TurnRow, load_turn, save_turn
 from core.db.database import Database
 from core.identity.keys import IdentityKeys
@@ -125,27 +126,31 @@ class Router:
         return replies
 
     async def _turn(self, inbound: Inbound, key: str, phone: str | None, held: HeldScope,
-                    session: AsyncSession) -> Sequence[Reply]:
+                    conn: asyncpg.Connection) -> Sequence[Reply]:
         now = self.clock()
-        row = await load_turn(session, key=key, phone=phone, channel=inbound.channel.value)
+        # A provider retrying the same message id gets no second answer (USSD ids repeat per session).
+        message_id = None if inbound.channel is Channel.USSD else inbound.message_id or None
+        row = await load_turn(conn, key=key, phone=phone, channel=inbound.channel.value, message_id=message_id)
         loaded = self._load(row, now)
-        if await self._duplicate(session, row.id, inbound):
+        if row.duplicate:
             return ()
         to_agent = row.handoff_open and inbound.channel is not Channel.USSD and not _is_stop(inbound)
         muted = loaded.opted_out and inbound.channel is not Channel.USSD and not _is_start_or_stop(inbound)
         if to_agent or muted:  # rare: the ORM row, locked, for the hand-off and opt-out paths
-            conversation = await session.get(Conversation, row.id, with_for_update=True)
-            assert conversation is not None
-            if loaded.member is not None:
-                remember_member(conversation, organization_id=loaded.member.organization_id,
-                                member_id=loaded.member.member_id)
-            handoff = await open_handoff_for(session, row.id) if to_agent else None
-            if handoff is not None:
-                return await self._to_agent(session, conversation, handoff, inbound, loaded, now)
-            if muted:
-                await _record_inbound(session, conversation, inbound)
-                conversation.last_inbound_at = now
-                return ()
+            await held.release()
+            async with self.db.system() as session:
+                conversation = await session.get(Conversation, row.id, with_for_update=True)
+                assert conversation is not None
+                if loaded.member is not None:
+                    remember_member(conversation, organization_id=loaded.member.organization_id,
+                                    member_id=loaded.member.member_id)
+                handoff = await open_handoff_for(session, row.id) if to_agent else None
+                if handoff is not None:
+                    return await self._to_agent(session, conversation, handoff, inbound, loaded, now)
+                if muted:
+                    await _record_inbound(session, conversation, inbound)
+                    conversation.last_inbound_at = now
+                    return ()
         parse = await self._understand(inbound, loaded, held)
         language = loaded.language or (parse.language if parse and parse.language in LANGUAGES else None)
         ctx = Context(
@@ -159,12 +164,6 @@ class Router:
         outcome = await self._run(ctx, loaded, turn, inbound)
         await self._save(ctx, loaded, inbound, outcome, now, held, detected_language=language)
         return outcome.replies
-
-    async def _duplicate(self, session: AsyncSession, conversation_id: int, inbound: Inbound) -> bool:
-        """A provider retrying the same message id gets no second answer (USSD ids repeat per session)."""
-        if not inbound.message_id or inbound.channel is Channel.USSD:
-            return False
-        return await already_received(session, conversation_id, inbound.channel.value, inbound.message_id)
 
     def _load(self, row: TurnRow, now: datetime) -> Loaded:
         candidates = [_member_ref(m) for m in row.memberships]
@@ -230,9 +229,9 @@ class Router:
             organization_id, member_id = effects.member.organization_id, effects.member.member_id
         state = outcome.state
         lines = [_inbound_line(inbound), *(_reply_line(inbound.channel, reply) for reply in outcome.replies)]
-        async with held.system() as session:
+        async with held.system() as conn:
             await save_turn(
-                session, conversation_id=loaded.conversation_id, organization_id=organization_id,
+                conn, conversation_id=loaded.conversation_id, organization_id=organization_id,
                 member_id=member_id, detected_language=detected_language, dialog=state.dialog, state=state.state,
                 slots=state.slots, choices=state.choices, awaiting=state.awaiting, channel=inbound.channel.value,
                 now=now, lines=lines,

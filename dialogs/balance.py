@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from core.loans.savings import last_payment_in, paid_in_since, savings_by_group
-from core.loans.service import member_applications
+from core.loans.member_overview import member_overview
 from core.loans.statement import member_loans
-from core.members.service import groups_of_member
+from core.members.models import Frequency
 from dialogs.context import Context
 from dialogs.engine import Dialog, Step, Turn
 from dialogs.periods import KIGALI, period_start
@@ -23,35 +22,31 @@ class Balance(Dialog):
     menu_label = "menu.balance"
 
     async def begin(self, ctx: Context, turn: Turn) -> Step:
+        """One read for everything but live loans' schedules (most members have none): a USSD hop waits on it."""
         member = ctx.require_member()
         org, mid = member.organization_id, member.member_id
+        starts = {str(frequency): period_start(frequency, ctx.now) for frequency in Frequency}
+        async with ctx.native_tenant() as conn:
+            overview = await member_overview(conn, org, mid, starts)
+        loans = []
+        if overview.has_live_loans:
+            async with ctx.tenant() as session:
+                loans = await member_loans(session, org, mid)
         lines = [ctx.t("balance.title", sacco=member.organization_name)]
-        async with ctx.tenant() as session:
-            groups = await groups_of_member(session, mid)
-            savings = {s.group_id: s for s in await savings_by_group(session, org, mid)}
-            total = 0
-            dues: list[str] = []
-            for group, _ in groups:
-                saved = savings[group.id].balance if group.id in savings else 0
-                total += saved
-                lines.append(ctx.t("balance.group_line", group=group.name, amount=ctx.money(saved)))
-                if group.contribution_amount > 0:
-                    since = period_start(group.contribution_frequency, ctx.now)
-                    paid, _ = await paid_in_since(session, org, mid, group.id, since)
-                    due = max(0, group.contribution_amount - paid)
-                    period = ctx.t(PERIOD_MSGIDS.get(group.contribution_frequency, "balance.period_week"))
-                    dues.append(ctx.t("balance.due", group=group.name, amount=ctx.money(due), period=period)
-                                if due else ctx.t("balance.paid_up", group=group.name, period=period))
-            last = await last_payment_in(session, org, mid)
-            applications = await member_applications(session, org, mid, limit=1)
-            loans = await member_loans(session, org, mid)
-        if len(groups) > 1:
-            lines.append(ctx.t("balance.total", amount=ctx.money(total)))
-        if last is not None:
+        dues: list[str] = []
+        for group in overview.groups:
+            lines.append(ctx.t("balance.group_line", group=group.name, amount=ctx.money(group.saved)))
+            if group.contribution_amount > 0:
+                due = max(0, group.contribution_amount - group.paid_this_period)
+                period = ctx.t(PERIOD_MSGIDS.get(group.contribution_frequency, "balance.period_week"))
+                dues.append(ctx.t("balance.due", group=group.name, amount=ctx.money(due), period=period)
+                            if due else ctx.t("balance.paid_up", group=group.name, period=period))
+        if len(overview.groups) > 1:
+            lines.append(ctx.t("balance.total", amount=ctx.money(sum(g.saved for g in overview.groups))))
+        if (last := overview.last_payment) is not None:
             lines.append(ctx.t("balance.last", amount=ctx.money(last[0]), date=ctx.day(last[1].astimezone(KIGALI).date())))
         lines.extend(dues)
-        if applications and applications[0].status == "submitted":
-            a = applications[0]
+        if (a := overview.latest_application) is not None and a.status == "submitted":
             lines.append(ctx.t("balance.loan_pending", reference=a.reference, amount=ctx.money(a.amount, a.currency)))
         lines.extend(
             ctx.t("balance.loan_outstanding", reference=loan.reference, outstanding=ctx.money(loan.outstanding),

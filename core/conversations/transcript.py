@@ -42,19 +42,6 @@ async def record_message(
     return row
 
 
-async def already_received(session: AsyncSession, conversation_id: int, channel: str, message_id: str) -> bool:
-    """True when this provider message id was processed before (a webhook retried)."""
-    row = await session.execute(
-        select(ConversationMessage.id).where(
-            ConversationMessage.conversation_id == conversation_id,
-            ConversationMessage.channel == channel,
-            ConversationMessage.message_id == message_id,
-            ConversationMessage.direction == Direction.INBOUND,
-        )
-    )
-    return row.first() is not None
-
-
 async def conversation_transcript(
     session: AsyncSession, conversation_id: int, *, limit: int = 200
 ) -> list[ConversationMessage]:

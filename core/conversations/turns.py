@@ -1,9 +1,9 @@
 """A conversation turn's hot path in few statements: one query loads the conversation row, whether a hand-off
 is open and every active membership of the phone; one statement saves the state and appends the transcript.
 
-The router runs these in its system scope (db.system() has set the scope on the transaction). They go
-straight to the asyncpg connection of that transaction, as textually stable SQL its statement cache keeps
-prepared: the hot path skips the ORM's execution machinery, which cost more CPU than the queries.
+The router runs these on a bare asyncpg connection in a system-scope transaction (`db.native(Scope.system())`),
+as textually stable SQL its statement cache keeps prepared: the hot path skips the ORM's session and execution
+machinery, which cost more CPU than the queries.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+import asyncpg
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +50,7 @@ class TurnRow:
     updated_at: datetime
     handoff_open: bool
     memberships: tuple[Membership, ...]
+    duplicate: bool = False  # the provider message id was processed before (a webhook retried)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,11 @@ SELECT c.id, c.key, c.phone, c.organization_id, c.member_id, c.language, c.dialo
                                           'n', o.name, 'c', o.currency, 'mc', o.momo_merchant_code,
                                           'lang', m.language) ORDER BY m.id)
           FROM members m JOIN organizations o ON o.id = m.organization_id
-         WHERE m.phone = c.phone AND m.status NOT IN ('left', 'suspended')) AS memberships
+         WHERE m.phone = c.phone AND m.status NOT IN ('left', 'suspended')) AS memberships,
+       $2::text IS NOT NULL AND EXISTS (
+         SELECT 1 FROM conversation_messages cm
+          WHERE cm.conversation_id = c.id AND cm.channel = $3 AND cm.message_id = $2 AND cm.direction = 'in'
+       ) AS duplicate
   FROM conversations c
  WHERE c.key = $1
 """
@@ -102,26 +107,27 @@ SELECT $2, saved.id, $3, (l.j->>'handoff_id')::bigint, l.j->>'direction', l.j->>
 """
 
 
-async def _driver(session: AsyncSession) -> Any:
-    """The asyncpg connection of the session's (scoped) transaction."""
-    driver = (await (await session.connection()).get_raw_connection()).driver_connection
-    if driver is None or not driver.is_in_transaction():
-        raise RuntimeError("the conversation hot path needs an open db.system() transaction")
-    return driver
+def _in_transaction(conn: asyncpg.Connection) -> asyncpg.Connection:
+    if not conn.is_in_transaction():
+        raise RuntimeError("the conversation hot path needs an open db.native(Scope.system()) transaction")
+    return conn
 
 
-async def load_turn(session: AsyncSession, *, key: str, phone: str | None, channel: str) -> TurnRow:
-    """The conversation for `key`, created on first contact.
+async def load_turn(
+    conn: asyncpg.Connection, *, key: str, phone: str | None, channel: str, message_id: str | None = None
+) -> TurnRow:
+    """The conversation for `key`, created on first contact; `duplicate` when `message_id` (a provider's
+    message id on this channel) was processed before.
 
     Not row-locked: turns of one conversation are serialised by the router's conversation lock, and a
-    read-only transaction commits without waiting for a WAL flush. Paths that change the row in this
-    transaction (hand-off, opt-out) lock it themselves.
+    read-only transaction commits without waiting for a WAL flush. Paths that change the row (hand-off,
+    opt-out) lock it themselves.
     """
-    driver = await _driver(session)
-    row = await driver.fetchrow(LOAD_SQL, key)
+    driver = _in_transaction(conn)
+    row = await driver.fetchrow(LOAD_SQL, key, message_id, channel)
     if row is None:
         await driver.execute(CREATE_SQL, key, phone, channel)
-        row = await driver.fetchrow(LOAD_SQL, key)
+        row = await driver.fetchrow(LOAD_SQL, key, message_id, channel)
     return TurnRow(
         id=row["id"], key=row["key"], phone=row["phone"], organization_id=row["organization_id"],
         member_id=row["member_id"], language=row["language"], dialog=row["dialog"], state=row["state"],
@@ -135,6 +141,7 @@ async def load_turn(session: AsyncSession, *, key: str, phone: str | None, chann
             )
             for j in _json_list(row["memberships"])
         ),
+        duplicate=bool(row["duplicate"]),
     )
 
 
@@ -145,7 +152,7 @@ def _json_list(value: Any) -> list[dict[str, Any]]:
 
 
 async def save_turn(
-    session: AsyncSession,
+    conn: asyncpg.Connection,
     *,
     conversation_id: int,
     organization_id: int | None,
@@ -173,8 +180,7 @@ async def save_turn(
         }
         for line in lines
     ]
-    driver = await _driver(session)
-    await driver.execute(
+    await _in_transaction(conn).execute(
         SAVE_SQL, conversation_id, organization_id, member_id, detected_language, dialog, state,
         json.dumps(dict(slots)), json.dumps(list(choices)), awaiting, channel, now, now, json.dumps(payload),
     )

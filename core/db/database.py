@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from core.db.urls import native_dsn
 
 _SET_SCOPE = text(
     "SELECT set_config('app.organization_id', :org, true), set_config('app.all_organizations', :all, true)"
@@ -29,6 +35,28 @@ class Scope:
     def is_system(self) -> bool:
         return self.organization_id is None
 
+    def begin_sql(self) -> str:
+        """BEGIN and this scope as one simple-protocol string: one round trip. The id is an int, never text."""
+        org = "" if self.organization_id is None else str(int(self.organization_id))
+        return (
+            f"BEGIN; SELECT set_config('app.organization_id', '{org}', true), "
+            f"set_config('app.all_organizations', '{'on' if self.is_system else 'off'}', true)"
+        )
+
+
+async def _json_codecs(conn: asyncpg.Connection) -> None:
+    """json/jsonb as SQLAlchemy's connections have them: JSON text in, Python values out."""
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(name, schema="pg_catalog", encoder=str, decoder=json.loads, format="text")
+
+
+class QuietConnection(asyncpg.Connection):  # type: ignore[misc]
+    """A pooled bare connection keeps no session state of ours (the scope is transaction-local), so handing
+    it back needs no RESET ALL round trip; asyncpg still rolls back a transaction left open."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
 
 class Database:
     """Owns the engine; every unit of work goes through `tenant()` or `system()` so RLS always applies."""
@@ -44,6 +72,10 @@ class Database:
             url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False, connect_args=connect_args
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.pool_size = pool_size
+        self._connect_args = connect_args
+        self._native: asyncpg.Pool | None = None
+        self._native_lock = asyncio.Lock()
 
     @asynccontextmanager
     async def scoped(self, scope: Scope) -> AsyncIterator[AsyncSession]:
@@ -58,6 +90,34 @@ class Database:
             )
             yield session
 
+    async def native_pool(self) -> asyncpg.Pool:
+        """Bare asyncpg connections (same role and settings) for hot paths that skip the ORM; opened on first use."""
+        if self._native is None:
+            async with self._native_lock:
+                if self._native is None:
+                    self._native = await asyncpg.create_pool(
+                        native_dsn(self.url), min_size=0, max_size=self.pool_size,
+                        connection_class=QuietConnection, init=_json_codecs, **self._connect_args,
+                    )  # fmt: skip
+        return self._native
+
+    @asynccontextmanager
+    async def native(self, scope: Scope) -> AsyncIterator[asyncpg.Connection]:
+        """One transaction in the given scope on a bare asyncpg connection: BEGIN and the scope in one round
+        trip, the caller's statements, COMMIT (rolled back on error). For hot paths (a conversation turn, a
+        balance reply) where the ORM's session machinery costs more CPU than the queries."""
+        pool = await self.native_pool()
+        async with pool.acquire() as conn:
+            await conn.execute(scope.begin_sql())
+            try:
+                yield conn
+            except BaseException:
+                if conn.is_in_transaction():
+                    with contextlib.suppress(Exception):  # a broken connection: the pool drops it anyway
+                        await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+
     def tenant(self, organization_id: int) -> Any:
         """A transaction that sees only this organization's rows."""
         return self.scoped(Scope(organization_id))
@@ -71,4 +131,7 @@ class Database:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        native, self._native = self._native, None
+        if native is not None:
+            await native.close()
         await self.engine.dispose()

@@ -5,15 +5,15 @@ off the event loop at start-up."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from sqlalchemy import event, select
 
 from bot.router import Router
 from core.conversations.models import Conversation, ConversationMessage
-from core.db.database import Database
+from core.db.database import Database, Scope
 from core.settings import Settings
 from dialogs.vocabulary import Channel
 from nlu.types import NluBackend, ParseResult
@@ -27,7 +27,9 @@ def statements(db: Database) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def note(query: str) -> None:
-        if not any(skip in query for skip in ("advisory", "lock_timeout", "BEGIN", "COMMIT")):
+        if query.strip().rstrip(";") in ("BEGIN", "COMMIT", "ROLLBACK"):
+            return
+        if not any(skip in query for skip in ("advisory", "lock_timeout")):
             seen.append(" ".join(query.split())[:40])
 
     def logged(record: Any) -> None:  # asyncpg's own API (the hot path)
@@ -42,6 +44,19 @@ def statements(db: Database) -> Iterator[list[str]]:
     def checkin(dbapi_connection: Any, *args: object) -> None:
         dbapi_connection.driver_connection.remove_query_logger(logged)
 
+    native = db.native
+
+    @asynccontextmanager
+    async def logged_native(scope: Scope) -> AsyncIterator[Any]:  # bare pooled connections (Database.native)
+        async with native(scope) as conn:  # BEGIN and the scope went in one round trip
+            seen.append("scope " + ("system" if scope.is_system else "tenant"))
+            conn.add_query_logger(logged)
+            try:
+                yield conn
+            finally:
+                conn.remove_query_logger(logged)
+
+    db.native = logged_native  # type: ignore[method-assign]
     pool = db.engine.sync_engine.pool
     event.listen(pool, "checkout", checkout)
     event.listen(pool, "checkin", checkin)
@@ -49,6 +64,7 @@ def statements(db: Database) -> Iterator[list[str]]:
     try:
         yield seen
     finally:
+        del db.native
         event.remove(pool, "checkout", checkout)
         event.remove(pool, "checkin", checkin)
         event.remove(db.engine.sync_engine, "before_cursor_execute", executed)
@@ -64,15 +80,16 @@ async def test_a_menu_hop_is_one_transaction_and_keeps_the_transcript(db: Databa
     await chat.start()  # first contact creates the conversation
     with statements(db) as seen:
         await chat.start()
-    # one transaction: scope, load, then one statement saving the state and both transcript lines
-    assert [q.split()[0] + " " + q.split()[1] for q in seen] == [
-        "SELECT set_config('app.organization_id',", "SELECT c.id,", "WITH saved",
-    ], seen
+    # one transaction: BEGIN with the scope, load, then one statement saving the state and both transcript lines
+    assert [" ".join(q.split()[:2]) for q in seen] == ["scope system", "SELECT c.id,", "WITH saved"], seen
     assert "Hello" in chat.text
     with statements(db) as seen:
         await chat.say("1")  # the balance step opens a tenant scope: the held one is committed first
-    scopes = [q for q in seen if q.startswith("SELECT set_config")]
-    assert len(scopes) == 3 and seen[-1].startswith("WITH saved"), seen
+    # three transactions (held, the member's SACCO, the save) and three statements: the load, the whole
+    # balance read in one query, the save
+    assert [" ".join(q.split()[:2]) for q in seen] == [
+        "scope system", "SELECT c.id,", "scope tenant", "WITH acc", "scope system", "WITH saved",
+    ], seen
     assert "10,000" in chat.text
     async with db.system() as s:
         conversation = (await s.execute(select(Conversation).where(Conversation.key == member.phone))).scalar_one()
