@@ -53,6 +53,15 @@ def percentile(samples: list[float], q: float) -> float:
 # --- servers (each runs in its own process) -------------------------------------------------------------
 
 
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """The loop `ibimina serve` runs on (uvloop where installed): every server here runs on the same one."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
 def run_bare(port: int) -> None:
     from aiohttp import web
 
@@ -62,7 +71,7 @@ def run_bare(port: int) -> None:
 
     app = web.Application()
     app.router.add_post("/channels/ussd/africastalking", ussd)
-    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None, loop=new_event_loop())
 
 
 def run_channel(port: int, env: dict[str, str]) -> None:
@@ -70,6 +79,7 @@ def run_channel(port: int, env: dict[str, str]) -> None:
     from aiohttp import web
 
     from bot.app import create_app
+    from bot.cli.common import run_event_loop
     from bot.runtime import open_runtime
     from core.settings import load_settings
     from dialogs.vocabulary import Choice, Inbound, Reply
@@ -90,7 +100,7 @@ def run_channel(port: int, env: dict[str, str]) -> None:
         await web.TCPSite(runner, "127.0.0.1", port).start()
         await asyncio.Event().wait()
 
-    asyncio.run(main())
+    run_event_loop(main())
 
 
 def wait_for(port: int, proc: subprocess.Popen[bytes] | multiprocessing.Process, timeout: float = 60) -> None:

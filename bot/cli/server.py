@@ -10,7 +10,7 @@ import click
 from aiohttp import web
 
 from bot.app import create_app
-from bot.cli.common import setup_logging
+from bot.cli.common import run_event_loop, setup_logging
 from bot.cli.database import print_demo_summary
 from bot.observability import init_sentry
 from bot.runtime import open_runtime
@@ -35,7 +35,7 @@ def serve(settings: Settings, host: str, port: int, load_demo: bool, migrate: bo
         raise click.ClickException("refusing to start in production:\n  - " + "\n  - ".join(problems))
     setup_logging()
     init_sentry(settings)
-    asyncio.run(
+    run_event_loop(
         _serve(settings, host, port, load_demo, settings.database_url is None if migrate is None else migrate)
     )
 
