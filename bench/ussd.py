@@ -145,6 +145,7 @@ async def _load(
             ok = r.status == 200
         t1 = time.perf_counter()
         counts["total"] += 1
+        if not ok and len(odd) < 3: odd.append(f"{r.status}: {body[:200]}")
         if t0 >= start and t1 <= stop:
             samples["all"].append(t1 - t0)
             samples[kind].append(t1 - t0)
@@ -312,6 +313,8 @@ def main() -> None:
         print(line("WhatsApp POST acknowledgement", ack, "ack"))
         for screen in real["odd"]:
             print("  unexpected first screen:", repr(screen))
+        for answer in ack["odd"]:
+            print("  unexpected acknowledgement:", repr(answer))
         print(f"ratio channel/bare: {own['rps'] / ref['rps']:.2f}   ratio service/bare: {real['rps'] / ref['rps']:.2f}"
               f"   (target >= 0.30 with p99 < 25 ms)")  # fmt: skip
     finally:

@@ -116,3 +116,25 @@ async def test_a_stuck_lock_gives_up(db: Database, redis_url: str) -> None:
                 async with impatient.hold("+250788000002"):
                     pass
     await redis.aclose()
+
+
+async def test_a_redis_lock_that_expired_while_held_is_not_taken_from_its_next_holder(redis_url: str) -> None:
+    redis: Redis = Redis.from_url(redis_url)
+    prefix = f"expired:{time.time_ns()}:"
+    slow = RedisConversationLocks(redis, prefix=prefix, hold=0.1)
+    other = RedisConversationLocks(redis, prefix=prefix, wait=1.0)
+    await redis.script_flush()  # the first release sends the script itself, later ones call it by hash
+    try:
+        async with slow.hold("+250788000003"):
+            await asyncio.sleep(0.25)  # expired: another process takes the conversation meanwhile
+            async with other.hold("+250788000003"):
+                pass
+            taken = await redis.set(prefix + "+250788000003", "next-holder", nx=True)
+            assert taken
+        assert await redis.get(prefix + "+250788000003") == b"next-holder"  # our release left it alone
+        await redis.delete(prefix + "+250788000003")
+        async with slow.hold("+250788000003"):
+            assert await redis.exists(prefix + "+250788000003")
+        assert not await redis.exists(prefix + "+250788000003")  # released by hash, the script now loaded
+    finally:
+        await redis.aclose()
