@@ -69,3 +69,9 @@ class HandOverDatabase(Database):
         await self._held.release()
         async with self._db.native(scope) as conn:
             yield conn
+
+    @asynccontextmanager
+    async def native_connection(self) -> AsyncIterator[asyncpg.Connection]:
+        await self._held.release()
+        async with self._db.native_connection() as conn:
+            yield conn

@@ -102,12 +102,19 @@ class Database:
         return self._native
 
     @asynccontextmanager
+    async def native_connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """A bare pooled connection outside any transaction, for a unit of work that is one statement setting
+        its own scope inside it (the ledger's commit_entries): one round trip in all. Anything else: native()."""
+        pool = await self.native_pool()
+        async with pool.acquire() as conn:
+            yield conn
+
+    @asynccontextmanager
     async def native(self, scope: Scope) -> AsyncIterator[asyncpg.Connection]:
         """One transaction in the given scope on a bare asyncpg connection: BEGIN and the scope in one round
         trip, the caller's statements, COMMIT (rolled back on error). For hot paths (a conversation turn, a
         balance reply) where the ORM's session machinery costs more CPU than the queries."""
-        pool = await self.native_pool()
-        async with pool.acquire() as conn:
+        async with self.native_connection() as conn:
             await conn.execute(scope.begin_sql())
             try:
                 yield conn

@@ -82,11 +82,9 @@ async def commit_entries(db: Database, organization_id: int, entries: Sequence[N
     batch, params = _prepare(organization_id, entries)
     if not batch:
         return []
-    async with db.engine.connect() as conn:
-        driver = (await conn.get_raw_connection()).driver_connection
-        assert driver is not None
+    async with db.native_connection() as conn:
         try:
-            rows = await driver.fetch(_SCOPED_POST_SQL, str(organization_id), *(params[p] for p in _PARAMS[1:]))
+            rows = await conn.fetch(_SCOPED_POST_SQL, str(organization_id), *(params[p] for p in _PARAMS[1:]))
         except asyncpg.PostgresError as exc:
             raise translate_error(exc) from exc
     stored = _stored(organization_id, batch, rows)
