@@ -86,6 +86,9 @@ async def test_apply_guarantee_approve_disburse_repay_by_sms_close(router: Route
     assert loan.status == "submitted" and len(requests) == 2
     assert "15,000 RWF" in requests[0].text and loan.reference in requests[0].text  # the amount at stake, in rw
     assert [r.channel for r in requests] == ["sms", "whatsapp"]  # each on their own channel
+    await borrower.tap("balance")  # the request shows with the savings while it waits
+    assert f"Loan request {loan.reference}: 30,000 RWF, waiting for review" in borrower.text
+    assert "Dufatanye: 20,000 RWF" in borrower.text
 
     first = Chat(router, g1.phone, Channel.USSD)  # guarantor 1 answers on USSD from "loan status"
     await first.start()
@@ -107,6 +110,9 @@ async def test_apply_guarantee_approve_disburse_repay_by_sms_close(router: Route
     assert [ln.principal + ln.interest for ln in summary.schedule] == [10_600] * 3
     await borrower.tap("loan_status")
     assert "31,800" in borrower.text and summary.payment_code and summary.payment_code in borrower.text
+    await borrower.tap("balance")  # a live loan: what is left and the next instalment
+    assert f"Loan {loan.reference}: 31,800 RWF left, next 10,600 RWF by" in borrower.text
+    assert "waiting for review" not in borrower.text
 
     sms = await store(db, org, mtn_received(31_800, summary.payment_code))
     outcome = await reconcile_messages(db, org, [m.id for m in sms if m.id])
