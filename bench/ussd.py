@@ -145,7 +145,8 @@ async def _load(
             ok = r.status == 200
         t1 = time.perf_counter()
         counts["total"] += 1
-        if not ok and len(odd) < 3: odd.append(f"{r.status}: {body[:200]}")
+        if not ok and len(odd) < 3:
+            odd.append(f"{r.status}: {body[:200]}")
         if t0 >= start and t1 <= stop:
             samples["all"].append(t1 - t0)
             samples[kind].append(t1 - t0)

@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation_locks import ConversationBusy, ConversationLocks, make_locks
-from bot.held_scope import HandOverDatabase, HeldScope
 from bot.runtime import Runtime
 from core.conversations.handoffs import note_member_message, open_handoff_for
 from core.conversations.models import Conversation, Direction, Handoff
@@ -116,28 +114,17 @@ class Router:
             return (Reply(Translator(DEFAULT_LANGUAGE)("common.busy"), final=inbound.channel is Channel.USSD),)
 
     async def turn(self, inbound: Inbound, key: str, phone: str | None) -> Sequence[Reply]:
-        held = HeldScope(self.db)
-        try:
-            replies = await self._turn(inbound, key, phone, held, await held.open())
-        except BaseException as error:
-            await held.release(error)
-            raise
-        await held.release()
-        return replies
-
-    async def _turn(self, inbound: Inbound, key: str, phone: str | None, held: HeldScope,
-                    conn: asyncpg.Connection) -> Sequence[Reply]:
+        """Load (one statement), understand, one dialog step, save (one statement); under the caller's lock."""
         now = self.clock()
         # A provider retrying the same message id gets no second answer (USSD ids repeat per session).
         message_id = None if inbound.channel is Channel.USSD else inbound.message_id or None
-        row = await load_turn(conn, key=key, phone=phone, channel=inbound.channel.value, message_id=message_id)
+        row = await load_turn(self.db, key=key, phone=phone, channel=inbound.channel.value, message_id=message_id)
         loaded = self._load(row, now)
         if row.duplicate:
             return ()
         to_agent = row.handoff_open and inbound.channel is not Channel.USSD and not _is_stop(inbound)
         muted = loaded.opted_out and inbound.channel is not Channel.USSD and not _is_start_or_stop(inbound)
         if to_agent or muted:  # rare: the ORM row, locked, for the hand-off and opt-out paths
-            await held.release()
             async with self.db.system() as session:
                 conversation = await session.get(Conversation, row.id, with_for_update=True)
                 assert conversation is not None
@@ -151,10 +138,10 @@ class Router:
                     await _record_inbound(session, conversation, inbound)
                     conversation.last_inbound_at = now
                     return ()
-        parse = await self._understand(inbound, loaded, held)
+        parse = await self._understand(inbound, loaded)
         language = loaded.language or (parse.language if parse and parse.language in LANGUAGES else None)
         ctx = Context(
-            db=HandOverDatabase(self.db, held), settings=self.settings, channel=inbound.channel,
+            db=self.db, settings=self.settings, channel=inbound.channel,
             language=language or DEFAULT_LANGUAGE, now=now, conversation_id=loaded.conversation_id,
             conversation_key=key, phone=phone, member=loaded.member, candidates=loaded.candidates,
             rate_limiter=self.rate_limiter,
@@ -162,7 +149,7 @@ class Router:
         turn = Turn(text=inbound.text or "", choice_id=inbound.choice_id, parse=parse,
                     session_start=inbound.kind is InboundKind.SESSION_START)
         outcome = await self._run(ctx, loaded, turn, inbound)
-        await self._save(ctx, loaded, inbound, outcome, now, held, detected_language=language)
+        await self._save(ctx, loaded, inbound, outcome, now, detected_language=language)
         return outcome.replies
 
     def _load(self, row: TurnRow, now: datetime) -> Loaded:
@@ -191,12 +178,11 @@ class Router:
             candidates=tuple(candidates), organization_id=organization_id, member_id=member_id,
         )
 
-    async def _understand(self, inbound: Inbound, loaded: Loaded, held: HeldScope) -> ParseResult | None:
+    async def _understand(self, inbound: Inbound, loaded: Loaded) -> ParseResult | None:
         """NLU on free text; numbers, taps and keywords are read without it."""
         text = (inbound.text or "").strip()
         if inbound.kind is not InboundKind.TEXT or not text or text.isdigit() or command_for(text) is not None:
             return None
-        await held.release()  # no connection held while the model (or a Rasa server) thinks
         if self.nlu is None:
             await self.warm()  # a no-op without a loader; else only when start-up did not warm it
         if self.nlu is None:
@@ -218,10 +204,9 @@ class Router:
             return Outcome(DialogState(), (Reply(ctx.t("common.failed"), final=True),))
 
     async def _save(self, ctx: Context, loaded: Loaded, inbound: Inbound, outcome: Outcome, now: datetime,
-                    held: HeldScope, detected_language: str | None) -> None:
+                    detected_language: str | None) -> None:
         effects = ctx.effects
         if effects.language is not None or effects.opted_out is not None:
-            await held.release()
             await self._save_with_effects(ctx, loaded, inbound, outcome, now, detected_language)
             return
         organization_id, member_id = loaded.organization_id, loaded.member_id
@@ -229,13 +214,12 @@ class Router:
             organization_id, member_id = effects.member.organization_id, effects.member.member_id
         state = outcome.state
         lines = [_inbound_line(inbound), *(_reply_line(inbound.channel, reply) for reply in outcome.replies)]
-        async with held.system() as conn:
-            await save_turn(
-                conn, conversation_id=loaded.conversation_id, organization_id=organization_id,
-                member_id=member_id, detected_language=detected_language, dialog=state.dialog, state=state.state,
-                slots=state.slots, choices=state.choices, awaiting=state.awaiting, channel=inbound.channel.value,
-                now=now, lines=lines,
-            )
+        await save_turn(
+            self.db, conversation_id=loaded.conversation_id, organization_id=organization_id,
+            member_id=member_id, detected_language=detected_language, dialog=state.dialog, state=state.state,
+            slots=state.slots, choices=state.choices, awaiting=state.awaiting, channel=inbound.channel.value,
+            now=now, lines=lines,
+        )
 
     async def _save_with_effects(self, ctx: Context, loaded: Loaded, inbound: Inbound, outcome: Outcome,
                                  now: datetime, detected_language: str | None) -> None:

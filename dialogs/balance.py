@@ -26,8 +26,7 @@ class Balance(Dialog):
         member = ctx.require_member()
         org, mid = member.organization_id, member.member_id
         starts = {str(frequency): period_start(frequency, ctx.now) for frequency in Frequency}
-        async with ctx.native_tenant() as conn:
-            overview = await member_overview(conn, org, mid, starts)
+        overview = await member_overview(ctx.db, org, mid, starts)
         loans = []
         if overview.has_live_loans:
             async with ctx.tenant() as session:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from core.db.database import Database, Scope
+from core.db.database import Database
 from core.identity.ratelimit import RateLimiter
 from core.settings import Settings
 from dialogs.i18n import Translator, format_day, format_money
@@ -100,7 +100,3 @@ class Context:
     def tenant(self) -> Any:
         """A transaction in the member's SACCO (row-level security scoped to it)."""
         return self.db.tenant(self.require_member().organization_id)
-
-    def native_tenant(self) -> Any:
-        """The same scope on a bare asyncpg connection, for hot reads written in SQL (Database.native)."""
-        return self.db.native(Scope(self.require_member().organization_id))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,14 +33,6 @@ class Scope:
     @property
     def is_system(self) -> bool:
         return self.organization_id is None
-
-    def begin_sql(self) -> str:
-        """BEGIN and this scope as one simple-protocol string: one round trip. The id is an int, never text."""
-        org = "" if self.organization_id is None else str(int(self.organization_id))
-        return (
-            f"BEGIN; SELECT set_config('app.organization_id', '{org}', true), "
-            f"set_config('app.all_organizations', '{'on' if self.is_system else 'off'}', true)"
-        )
 
 
 async def _json_codecs(conn: asyncpg.Connection) -> None:
@@ -103,27 +94,12 @@ class Database:
 
     @asynccontextmanager
     async def native_connection(self) -> AsyncIterator[asyncpg.Connection]:
-        """A bare pooled connection outside any transaction, for a unit of work that is one statement setting
-        its own scope inside it (the ledger's commit_entries): one round trip in all. Anything else: native()."""
+        """A bare pooled connection outside any transaction, for hot paths whose unit of work is one statement
+        that sets its own scope inside it (ledger posting, a conversation turn's load and save): one round trip,
+        none of the ORM session's CPU. Everything else goes through tenant()/system()."""
         pool = await self.native_pool()
         async with pool.acquire() as conn:
             yield conn
-
-    @asynccontextmanager
-    async def native(self, scope: Scope) -> AsyncIterator[asyncpg.Connection]:
-        """One transaction in the given scope on a bare asyncpg connection: BEGIN and the scope in one round
-        trip, the caller's statements, COMMIT (rolled back on error). For hot paths (a conversation turn, a
-        balance reply) where the ORM's session machinery costs more CPU than the queries."""
-        async with self.native_connection() as conn:
-            await conn.execute(scope.begin_sql())
-            try:
-                yield conn
-            except BaseException:
-                if conn.is_in_transaction():
-                    with contextlib.suppress(Exception):  # a broken connection: the pool drops it anyway
-                        await conn.execute("ROLLBACK")
-                raise
-            await conn.execute("COMMIT")
 
     def tenant(self, organization_id: int) -> Any:
         """A transaction that sees only this organization's rows."""
@@ -134,8 +110,11 @@ class Database:
         return self.scoped(Scope.system())
 
     async def ping(self) -> None:
+        """Both pools answer (and each holds a first connection afterwards)."""
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
+        async with self.native_connection() as native:
+            await native.execute("SELECT 1")
 
     async def dispose(self) -> None:
         native, self._native = self._native, None

@@ -1,49 +1,50 @@
-"""Bare asyncpg connections (Database.native) keep the same walls as ORM sessions: the app role, the scope
-set with BEGIN in one round trip, nothing carried over to the connection's next user, rollback on error."""
+"""Bare pooled asyncpg connections (Database.native_connection) and the hot-path functions (migration 0012)
+keep the same walls as ORM sessions: the app role, no scope no rows, each function scoped to what it needs
+and handing the caller's scope back, nothing carried over to the connection's next user."""
 
 from __future__ import annotations
 
-import asyncpg
-import pytest
+from datetime import UTC, datetime
 
-from core.db.database import Database, Scope
+from core.db.database import Database
 from tests.support.factories import make_group, make_member, make_organization
 
+SINCE = datetime(2026, 1, 1, tzinfo=UTC)
+SCOPE = "SELECT current_setting('app.organization_id', true), current_setting('app.all_organizations', true)"
 
-async def test_a_tenant_scope_sees_only_its_organization(db: Database) -> None:
-    a, b = await make_organization(db), await make_organization(db)
-    for org in (a, b):
-        await make_member(db, org, await make_group(db, org))
-    async with db.native(Scope(a.id)) as conn:
-        assert {r[0] for r in await conn.fetch("SELECT DISTINCT organization_id FROM members")} == {a.id}
+
+async def test_a_bare_connection_is_the_app_role_and_sees_nothing_without_a_scope(db: Database) -> None:
+    await make_organization(db)
+    async with db.native_connection() as conn:
         assert await conn.fetchval("SELECT current_user") == "ibimina_app"
-    async with db.native(Scope.system()) as conn:
-        assert {a.id, b.id} <= {r[0] for r in await conn.fetch("SELECT id FROM organizations")}
-
-
-async def test_the_scope_ends_with_the_transaction(db: Database) -> None:
-    org = await make_organization(db)
-    pool = await db.native_pool()
-    async with db.native(Scope(org.id)) as conn:
-        assert await conn.fetchval("SELECT count(*) FROM organizations") == 1
-    async with pool.acquire() as conn:  # the same pooled connections, no scope: RLS shows nothing
         assert await conn.fetchval("SELECT count(*) FROM organizations") == 0
-        assert await conn.fetchval("SELECT current_setting('app.organization_id', true)") in ("", None)
 
 
-async def test_an_error_rolls_the_transaction_back(db: Database) -> None:
+async def test_the_overview_reads_only_the_members_organization(db: Database) -> None:
+    a, b = await make_organization(db), await make_organization(db)
+    member_b = await make_member(db, b, await make_group(db, b, name="Abandi"))
+    overview = "SELECT groups FROM member_overview($1, $2, $3, $3, $3, '{}')"
+    async with db.native_connection() as conn:
+        assert await conn.fetchval(overview, a.id, member_b.id, SINCE) is None  # B's member, asked as A
+        groups = await conn.fetchval(overview, b.id, member_b.id, SINCE)
+        assert [g["name"] for g in groups] == ["Abandi"]
+
+
+async def test_the_functions_hand_the_callers_scope_back(db: Database) -> None:
     org = await make_organization(db)
-    with pytest.raises(asyncpg.PostgresError):
-        async with db.native(Scope(org.id)) as conn:
-            await conn.execute("UPDATE organizations SET name = 'renamed' WHERE id = $1", org.id)
-            await conn.execute("SELECT 1/0")
-    async with db.native(Scope(org.id)) as conn:
-        assert await conn.fetchval("SELECT name FROM organizations WHERE id = $1", org.id) != "renamed"
-        await conn.execute("UPDATE organizations SET name = 'renamed' WHERE id = $1", org.id)
-    async with db.native(Scope(org.id)) as conn:  # and success commits
-        assert await conn.fetchval("SELECT name FROM organizations WHERE id = $1", org.id) == "renamed"
+    async with db.native_connection() as conn, conn.transaction():
+        await conn.execute(f"SELECT set_config('app.organization_id', '{org.id}', true)")
+        before = tuple(await conn.fetchrow(SCOPE))
+        assert before[0] == str(org.id) and before[1] != "on"
+        await conn.fetch("SELECT * FROM conversation_turn_load('scope-test', NULL, 'sms', NULL)")  # system inside
+        assert tuple(await conn.fetchrow(SCOPE)) == before
+        await conn.fetch("SELECT * FROM member_overview($1, 0, $2, $2, $2, '{}')", org.id + 1, SINCE)
+        assert tuple(await conn.fetchrow(SCOPE)) == before
+        assert await conn.fetchval("SELECT count(*) FROM organizations") == 1  # still only its own rows
+    async with db.native_connection() as conn:  # the next user of the connection starts with no scope
+        assert await conn.fetchval("SELECT count(*) FROM organizations") == 0
 
 
 async def test_json_comes_back_as_values_like_through_the_orm(db: Database) -> None:
-    async with db.native(Scope.system()) as conn:
+    async with db.native_connection() as conn:
         assert await conn.fetchval("SELECT $1::jsonb", '{"a": [1, 2]}') == {"a": [1, 2]}
