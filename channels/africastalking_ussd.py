@@ -8,7 +8,6 @@ only the latest input, action CON/END) is one more file like this one calling th
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 
 from aiohttp import web
 
@@ -33,16 +32,12 @@ def setup(app: web.Application, engine: UssdEngine, settings: Settings) -> None:
     app.router.add_post(EVENTS_PATH, sources.guard(session_event))
 
 
-# Phone parsing costs more than the rest of a hop; the same members dial again and again.
-_phone = lru_cache(maxsize=65536)(try_normalise_phone)
-
-
 def parse_hop(form: dict[str, str]) -> UssdHop | str:
     """The normalised hop, or the reason the request is malformed."""
     session_id, raw_phone = form.get("sessionId", "").strip(), form.get("phoneNumber", "").strip()
     if not session_id or not raw_phone:
         return "sessionId and phoneNumber are required"
-    phone = _phone(raw_phone)
+    phone = try_normalise_phone(raw_phone)
     if phone is None:
         return "phoneNumber is not a phone number"
     return UssdHop(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 from core.errors import InvalidInput
@@ -24,7 +26,10 @@ def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=65_536)
 def try_normalise_phone(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
+    """The E.164 form, or None. Cached: parsing costs more than the rest of a USSD hop's Python work, and the
+    same members write again and again (every webhook, every turn)."""
     if not raw:
         return None
     try:

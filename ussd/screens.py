@@ -14,6 +14,7 @@ SCREEN_LIMIT = 182  # characters after "CON "/"END "; some handsets cut at 160, 
 NEXT_KEY, BACK_KEY, HOME_KEY = "98", "0", "00"
 NEXT_LINE, BACK_LINE, HOME_LINE = f"{NEXT_KEY} More", f"{BACK_KEY} Back", f"{HOME_KEY} Menu"
 _WORST_FOOTER = len("\n".join(("", NEXT_LINE, BACK_LINE, HOME_LINE)))
+_ASCII_CONTROLS = {code: None for code in (*range(0x20), 0x7F) if code != ord("\n")}
 _ASCII_FOR = {"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "•": "-", "\u00a0": " "}
 
 
@@ -52,6 +53,8 @@ class UssdScreen:
 
 def plain(text: str) -> str:
     """Characters every handset shows: typographic quotes/dashes to ASCII, accents kept (GSM has most)."""
+    if text.isascii():  # most screens (Kinyarwanda, English): only control characters can go
+        return text.translate(_ASCII_CONTROLS)
     out = "".join(_ASCII_FOR.get(ch, ch) for ch in text)
     return "".join(
         ch for ch in unicodedata.normalize("NFC", out) if ch == "\n" or unicodedata.category(ch)[0] != "C"

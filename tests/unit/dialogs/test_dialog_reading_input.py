@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from babel.numbers import format_decimal
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dialogs.amounts import parse_amount, parse_count
 from dialogs.engine import DialogState, Turn, numbered_choice, state_after
@@ -84,3 +87,11 @@ def test_amounts_and_dates_as_members_read_them() -> None:
     assert format_amount(45000, "rw") == "45,000"
     assert format_amount(45000, "fr") == "45 000"
     assert format_day(datetime(2026, 3, 12).date(), "rw") == "12 Werurwe 2026"
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12), st.sampled_from(["en", "rw", "fr"]))
+def test_amounts_read_as_babel_writes_them(amount: int, language: str) -> None:
+    """The fast grouping for whole amounts is what babel gives for the reply's locale."""
+    locale = "fr" if language == "fr" else "en"
+    expected = format_decimal(amount, locale=locale).replace("\u202f", " ").replace("\u00a0", " ")
+    assert format_amount(amount, language) == expected

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dialogs.vocabulary import Choice, Link, Reply
-from ussd.screens import SCREEN_LIMIT, render_screen, with_home
+from ussd.screens import SCREEN_LIMIT, plain, render_screen, with_home
 
 
 def test_a_short_menu_is_one_unpaged_screen() -> None:
@@ -39,6 +41,15 @@ def test_long_menus_page_with_more_back_and_menu() -> None:
 def test_typographic_characters_become_plain_and_links_show_the_dial_string() -> None:
     screen = render_screen([Reply("Pay with MoMo – it’s easy", link=Link("tel:*182*8*1*502300%23", "Dial"))])
     assert screen.pages[0].text == "Pay with MoMo - it's easy\nDial: *182*8*1*502300#"
+
+
+@given(st.text(max_size=200))
+def test_plain_text_keeps_newlines_and_drops_control_characters(text: str) -> None:
+    shown = plain(text)
+    assert shown.count("\n") == text.count("\n")
+    assert all(ch == "\n" or unicodedata.category(ch)[0] != "C" for ch in shown)
+    if text.isascii():  # the fast path changes nothing else
+        assert shown == "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch)[0] != "C")
 
 
 def test_resumed_pages_offer_the_menu_when_it_fits() -> None:
