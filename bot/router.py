@@ -106,6 +106,8 @@ class Router:
     async def __call__(self, inbound: Inbound) -> Sequence[Reply]:
         sender = try_normalise_phone(inbound.contact_phone) or inbound.sender
         key, phone = conversation_key(inbound.channel.value, sender)
+        if inbound.serialized:
+            return await self.turn(inbound, key, phone)
         try:
             async with self.locks.hold(key):
                 return await self.turn(inbound, key, phone)

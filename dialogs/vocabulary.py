@@ -44,6 +44,9 @@ class Inbound:
     channel_user_id: str | None = None  # Telegram user id, WhatsApp wa_id
     contact_phone: str | None = None
     profile_name: str | None = None
+    # The channel already holds this conversation's lock for the turn (the USSD engine takes it with the
+    # session load, in one round trip): the router does not take it again.
+    serialized: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from ussd.screens import (
     render_screen,
     with_home,
 )
-from ussd.session import RESUME_WINDOW, UssdSessionStore, UssdState
+from ussd.session import RESUME_WINDOW, Lease, UssdSessionStore, UssdState
 
 log = logging.getLogger(__name__)
 Followup = Callable[[str, Sequence[Reply]], Awaitable[None]]  # (phone, replies) -> queue an SMS
@@ -77,9 +77,18 @@ class UssdEngine:
         self._background: set[asyncio.Task[None]] = set()
 
     async def hop(self, hop: UssdHop) -> UssdAnswer:
-        state, latest = await self.store.load(hop.session_id, hop.phone)
+        loaded = await self.store.load(hop.session_id, hop.phone)
+        lease = loaded.lease
+        try:
+            return await self._hop(hop, loaded.state, loaded.latest, lease)
+        finally:  # every path gives the lease back (with its save, or here), but to a handler still running
+            if lease is not None and not lease.released and not lease.handed_over:
+                await self.store.release(lease)
+
+    async def _hop(self, hop: UssdHop, state: UssdState | None, latest: UssdState | None,
+                   lease: Lease | None) -> UssdAnswer:  # fmt: skip
         if state is None:
-            return await self._start(hop, latest)
+            return await self._start(hop, latest, lease)
         if state.final:
             return UssdAnswer(state.current_page.text, True)
         answer = self._latest_input(hop, state)
@@ -91,17 +100,17 @@ class UssdEngine:
             index = state.page + (1 if answer == NEXT_KEY else -1)
             index = min(max(index, 0), len(state.pages) - 1)
             state = replace(state, page=index, updated_at=time.time())
-            await self.store.save(state)
+            await self.store.save(state, lease)
             return UssdAnswer(state.current_page.text, False)
         if answer == HOME_KEY and HOME_KEY in page.keys:
-            inbound = self._inbound(hop, state, InboundKind.SESSION_START, answer)
+            inbound = self._inbound(hop, state, InboundKind.SESSION_START, answer, lease=lease)
         elif (choice := state.screen.choice_for(answer)) is not None:
-            inbound = self._inbound(hop, state, InboundKind.CHOICE, answer, choice.id)
+            inbound = self._inbound(hop, state, InboundKind.CHOICE, answer, choice.id, lease=lease)
         else:
-            inbound = self._inbound(hop, state, InboundKind.TEXT, answer)
-        return await self._answer(hop, state, inbound)
+            inbound = self._inbound(hop, state, InboundKind.TEXT, answer, lease=lease)
+        return await self._answer(hop, state, inbound, lease)
 
-    async def _start(self, hop: UssdHop, previous: UssdState | None) -> UssdAnswer:
+    async def _start(self, hop: UssdHop, previous: UssdState | None, lease: Lease | None) -> UssdAnswer:
         state = UssdState(hop.session_id, hop.phone, last_text=hop.text if hop.cumulative else "")
         if (
             previous is not None
@@ -116,17 +125,17 @@ class UssdEngine:
             resumed = replace(
                 previous, session_id=hop.session_id, last_text=state.last_text, pages=tuple(pages), hops=1
             )
-            await self.store.save(replace(resumed, updated_at=time.time()))
+            await self.store.save(replace(resumed, updated_at=time.time()), lease)
             log.info("ussd session %s resumes %s", hop.session_id, previous.session_id)
             return UssdAnswer(page.text, False)
         first_input = "" if hop.first or hop.cumulative else hop.text
         kind = InboundKind.TEXT if first_input else InboundKind.SESSION_START
         state = replace(state, hops=1)
-        return await self._answer(hop, state, self._inbound(hop, state, kind, first_input))
+        return await self._answer(hop, state, self._inbound(hop, state, kind, first_input, lease=lease), lease)
 
-    async def _answer(self, hop: UssdHop, state: UssdState, inbound: Inbound) -> UssdAnswer:
-        replies = await self._call(hop.phone, inbound)
-        if replies is None:
+    async def _answer(self, hop: UssdHop, state: UssdState, inbound: Inbound, lease: Lease | None) -> UssdAnswer:
+        replies = await self._call(hop.phone, inbound, lease)
+        if replies is None:  # the handler, still running, keeps the lease
             await self.store.save(state.showing(render_screen([Reply(SLOW_NOTICE, final=True)], self.limit)))
             return UssdAnswer(SLOW_NOTICE, True)
         replies = replies or [Reply(ERROR_NOTICE, final=True)]
@@ -137,10 +146,10 @@ class UssdEngine:
             screen = UssdScreen((UssdPage(body[:cut].rstrip() + "..." + CLIPPED_NOTICE),), (), True)
         else:
             screen = render_screen(replies, self.limit)
-        await self.store.save(state.showing(screen))
+        await self.store.save(state.showing(screen), lease)
         return UssdAnswer(screen.pages[0].text, screen.final)
 
-    async def _call(self, phone: str, inbound: Inbound) -> Sequence[Reply] | None:
+    async def _call(self, phone: str, inbound: Inbound, lease: Lease | None) -> Sequence[Reply] | None:
         """The handler's replies; None when it overran the budget (its replies will follow by SMS)."""
         task = asyncio.ensure_future(self.handler(inbound))
         done, _ = await asyncio.wait((task,), timeout=self.budget)  # the task is never cancelled here
@@ -148,19 +157,24 @@ class UssdEngine:
             log.warning(
                 "ussd handler over %.1fs for %s; following up by SMS", self.budget, inbound.message_id
             )
-            self._spawn(self._late(phone, task))
+            if lease is not None:
+                lease.handed_over = True
+            self._spawn(self._late(phone, task, lease))
             return None
         if (error := task.exception()) is not None:
             log.error("ussd handler failed for %s", inbound.message_id, exc_info=error)
             return [Reply(ERROR_NOTICE, final=True)]
         return task.result()
 
-    async def _late(self, phone: str, task: asyncio.Future[Sequence[Reply]]) -> None:
+    async def _late(self, phone: str, task: asyncio.Future[Sequence[Reply]], lease: Lease | None) -> None:
         try:
             replies = await task
         except Exception:
             log.exception("late ussd handler failed for %s", phone)
             return
+        finally:
+            if lease is not None:
+                await self.store.release(lease)
         await self._follow(phone, replies)
 
     async def _follow(self, phone: str, replies: Sequence[Reply]) -> None:
@@ -193,7 +207,8 @@ class UssdEngine:
         return hop.text.rsplit("*", 1)[-1]  # out of step with the gateway: trust its latest segment
 
     def _inbound(
-        self, hop: UssdHop, state: UssdState, kind: InboundKind, text: str, choice_id: str | None = None
+        self, hop: UssdHop, state: UssdState, kind: InboundKind, text: str, choice_id: str | None = None, *,
+        lease: Lease | None = None,
     ) -> Inbound:
         return Inbound(
             channel=Channel.USSD,
@@ -204,4 +219,5 @@ class UssdEngine:
             kind=kind,
             choice_id=choice_id,
             session_id=hop.session_id,
+            serialized=lease is not None,
         )

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.conversations.redis_lock import HOLD_SECONDS, LOCK_PREFIX, Script, new_token, release_script
 from core.db.database import Database
 from core.messaging.models import UssdSessionRecord
 from dialogs.vocabulary import Choice
@@ -76,56 +77,112 @@ class UssdState:
 _FIELDS = tuple(f.name for f in fields(UssdState))
 
 
+@dataclass(slots=True)
+class Lease:
+    """The phone's conversation lock, taken by the store with the session load. While the engine holds it,
+    the router takes no lock of its own for the turn (Inbound.serialized); the save gives it back."""
+
+    key: str
+    token: str
+    released: bool = False
+    handed_over: bool = False  # a handler that overran its budget keeps it until it finishes
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    state: UssdState | None  # this session's state
+    latest: UssdState | None  # the phone's most recent session's: resumes a dropped session
+    lease: Lease | None = None  # stores that cannot lock with the load leave locking to the router
+
+
 class UssdSessionStore(Protocol):
-    async def load(self, session_id: str, phone: str) -> tuple[UssdState | None, UssdState | None]:
-        """(this session's state, the phone's most recent session's state) in one round trip where the
-        store allows: the second resumes a dropped session when the first is None."""
+    async def load(self, session_id: str, phone: str) -> Loaded:
+        """This session's state and the phone's latest, in one round trip where the store allows."""
         ...
 
-    async def save(self, state: UssdState) -> None: ...
+    async def save(self, state: UssdState, lease: Lease | None = None) -> None:
+        """Keep the state; give the lease back in the same round trip when one is passed."""
+        ...
+
+    async def release(self, lease: Lease) -> None: ...
 
 
 class MemorySessionStore:
-    """One process only (tests, benchmarks' reference)."""
+    """One process only (tests, benchmarks' reference). No lease: the router locks."""
 
     def __init__(self) -> None:
         self._by_id: dict[str, UssdState] = {}
         self._by_phone: dict[str, str] = {}
 
-    async def load(self, session_id: str, phone: str) -> tuple[UssdState | None, UssdState | None]:
+    async def load(self, session_id: str, phone: str) -> Loaded:
         sid = self._by_phone.get(phone)
-        return self._by_id.get(session_id), self._by_id.get(sid) if sid else None
+        return Loaded(self._by_id.get(session_id), self._by_id.get(sid) if sid else None)
 
-    async def save(self, state: UssdState) -> None:
+    async def save(self, state: UssdState, lease: Lease | None = None) -> None:
         self._by_id[state.session_id] = state
         self._by_phone[state.phone] = state.session_id
 
+    async def release(self, lease: Lease) -> None:
+        lease.released = True
+
+
+# KEYS: this session, the phone's latest, the conversation lock. ARGV: lock token, hold (ms).
+_LOAD_LEASED = Script("""
+if not redis.call('set', KEYS[3], ARGV[1], 'nx', 'px', ARGV[2]) then return {0} end
+return {1, redis.call('get', KEYS[1]), redis.call('get', KEYS[2])}
+""")
+# KEYS: this session, the phone's latest, the conversation lock. ARGV: state, ttl (s), lock token or ''.
+_SAVE_RELEASING = Script("""
+redis.call('set', KEYS[1], ARGV[1], 'ex', ARGV[2])
+redis.call('set', KEYS[2], ARGV[1], 'ex', ARGV[2])
+if ARGV[3] ~= '' and redis.call('get', KEYS[3]) == ARGV[3] then redis.call('del', KEYS[3]) end
+return 1
+""")
+
 
 class RedisSessionStore:
-    def __init__(self, redis: Redis[bytes], ttl: int = SESSION_TTL) -> None:
+    """Sessions on Redis; the conversation lock (the router's, same key and token rules) is taken with the
+    load and given back with the save: two round trips a hop instead of four. When the conversation is busy
+    (another channel's turn for the phone) the load falls back to a plain read and the router waits for it."""
+
+    def __init__(self, redis: Redis[bytes], ttl: int = SESSION_TTL, *, lock_prefix: str = LOCK_PREFIX,
+                 hold: float = HOLD_SECONDS) -> None:  # fmt: skip
         self.redis = redis
         self.ttl = ttl
+        self.lock_prefix = lock_prefix
+        self.hold_ms = int(hold * 1000)
 
-    async def load(self, session_id: str, phone: str) -> tuple[UssdState | None, UssdState | None]:
-        """One MGET: the phone key holds a copy of its latest session's state."""
-        current, latest = await self.redis.mget(f"ussd:s:{session_id}", f"ussd:last:{phone}")
-        return _parsed(current), _parsed(latest)
+    async def load(self, session_id: str, phone: str) -> Loaded:
+        keys = (f"ussd:s:{session_id}", f"ussd:last:{phone}")
+        lease = Lease(self.lock_prefix + phone, new_token())
+        got = await _LOAD_LEASED(self.redis, [*keys, lease.key], [lease.token, self.hold_ms])
+        if got[0]:
+            return Loaded(_parsed(got[1]), _parsed(got[2]), lease)
+        current, latest = await self.redis.mget(*keys)  # busy: read only, the router will wait its turn
+        return Loaded(_parsed(current), _parsed(latest))
 
-    async def save(self, state: UssdState) -> None:
-        raw = state.to_json()
-        async with self.redis.pipeline(transaction=False) as pipe:  # one round trip
-            pipe.set(f"ussd:s:{state.session_id}", raw, ex=self.ttl)
-            pipe.set(f"ussd:last:{state.phone}", raw, ex=self.ttl)
-            await pipe.execute()
+    async def save(self, state: UssdState, lease: Lease | None = None) -> None:
+        keys = (f"ussd:s:{state.session_id}", f"ussd:last:{state.phone}")
+        releasing = lease is not None and not lease.released
+        lock = lease.key if lease is not None else f"{self.lock_prefix}{state.phone}"
+        await _SAVE_RELEASING(self.redis, [*keys, lock], [state.to_json(), self.ttl, lease.token if releasing else ""])
+        if lease is not None:
+            lease.released = True
+
+    async def release(self, lease: Lease) -> None:
+        if not lease.released:
+            lease.released = True
+            await release_script(self.redis, [lease.key], [lease.token])
 
 
 class PgSessionStore:
-    """The embedded default (no Redis): one row per session in ussd_sessions, system scope."""
+    """The embedded default (no Redis): one row per session in ussd_sessions, system scope. No lease: the
+    router locks."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def load(self, session_id: str, phone: str) -> tuple[UssdState | None, UssdState | None]:
+    async def load(self, session_id: str, phone: str) -> Loaded:
         async with self.db.system() as session:
             current = await session.scalar(
                 select(UssdSessionRecord.state).where(UssdSessionRecord.session_id == session_id)
@@ -138,9 +195,12 @@ class PgSessionStore:
                     .order_by(UssdSessionRecord.updated_at.desc())
                     .limit(1)
                 )
-        return _state(current), _state(latest)
+        return Loaded(_state(current), _state(latest))
 
-    async def save(self, state: UssdState) -> None:
+    async def release(self, lease: Lease) -> None:
+        lease.released = True
+
+    async def save(self, state: UssdState, lease: Lease | None = None) -> None:
         data = json.loads(state.to_json())
         stmt = insert(UssdSessionRecord).values(
             session_id=state.session_id, phone=state.phone, state=data, hops=state.hops

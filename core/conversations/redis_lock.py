@@ -1,0 +1,45 @@
+"""The conversation lock's protocol on Redis, shared by the router's lock (bot/conversation_locks.py) and the
+USSD session store, which takes the same lock in the same round trip as the session load (ussd/session.py).
+
+A phone is one conversation on every channel, so both must agree on the key, the token and the release.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
+
+LOCK_PREFIX = "ibimina:conversation:"
+HOLD_SECONDS = 30.0  # the lock expires after this even if its holder died
+# Delete the lock only if it still holds our token: one that expired while held may be someone else's now.
+RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+
+_owner = secrets.token_hex(6)  # tokens are unique across processes and hosts
+_taken = itertools.count()
+
+
+def new_token() -> str:
+    return f"{_owner}:{next(_taken)}"
+
+
+class Script:
+    """A Lua script called by hash, sent in full the first time a Redis has not seen it (or after a flush)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.sha = hashlib.sha1(source.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
+
+    async def __call__(self, redis: Redis[Any], keys: Sequence[str], args: Sequence[str | int]) -> Any:
+        try:
+            return await redis.evalsha(self.sha, len(keys), *keys, *args)  # type: ignore[no-untyped-call]
+        except NoScriptError:
+            return await redis.eval(self.source, len(keys), *keys, *args)  # type: ignore[no-untyped-call]
+
+
+release_script = Script(RELEASE)
