@@ -162,10 +162,9 @@ class RedisSessionStore:
         return Loaded(_parsed(current), _parsed(latest))
 
     async def save(self, state: UssdState, lease: Lease | None = None) -> None:
-        keys = (f"ussd:s:{state.session_id}", f"ussd:last:{state.phone}")
-        releasing = lease is not None and not lease.released
-        lock = lease.key if lease is not None else f"{self.lock_prefix}{state.phone}"
-        await _SAVE_RELEASING(self.redis, [*keys, lock], [state.to_json(), self.ttl, lease.token if releasing else ""])
+        keys = (f"ussd:s:{state.session_id}", f"ussd:last:{state.phone}", self.lock_prefix + state.phone)
+        token = lease.token if lease is not None and not lease.released else ""
+        await _SAVE_RELEASING(self.redis, keys, [state.to_json(), self.ttl, token])
         if lease is not None:
             lease.released = True
 
