@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.pgbench_reference import pgbench_tps  # noqa: E402
-from bot.cli.common import run_event_loop  # noqa: E402
+from bot.event_loop import run_event_loop  # noqa: E402
 from core.audit.service import Actor  # noqa: E402
 from core.db.database import Database  # noqa: E402
 from core.db.migrate import upgrade  # noqa: E402
@@ -181,7 +181,7 @@ def _run_process(job: Job) -> tuple[int, list[float]]:
             await db.dispose()
         return sum(r[0] for r in results), [x for r in results for x in r[1]]
 
-    return run_event_loop(main())  # the loop the service runs on (uvloop where installed)
+    return run_event_loop(main())  # the loop the service and workers run on (uvloop where installed)
 
 
 def _phase(

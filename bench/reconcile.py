@@ -42,6 +42,7 @@ from bench.reconcile_world import (  # noqa: E402
     _messages,
     _setup,
 )
+from bot.event_loop import run_event_loop  # noqa: E402
 from core.db.database import Database  # noqa: E402
 from core.db.migrate import upgrade  # noqa: E402
 from core.db.roles import APP_ROLE  # noqa: E402
@@ -88,7 +89,7 @@ def _run_process(job: Job) -> tuple[int, int, float]:
         finally:
             await db.dispose()
 
-    return asyncio.run(main())
+    return run_event_loop(main())  # the loop the service and workers run on (uvloop where installed)
 
 
 def _phase(

@@ -55,17 +55,10 @@ def percentile(samples: list[float], q: float) -> float:
 # --- servers (each runs in its own process) -------------------------------------------------------------
 
 
-def new_event_loop() -> asyncio.AbstractEventLoop:
-    """The loop `ibimina serve` runs on (uvloop where installed): every server here runs on the same one."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
-
-
 def run_bare(port: int) -> None:
     from aiohttp import web
+
+    from bot.event_loop import new_event_loop
 
     async def ussd(request: web.Request) -> web.Response:
         await request.post()  # parse the form like the real route does
@@ -81,7 +74,7 @@ def run_channel(port: int, env: dict[str, str]) -> None:
     from aiohttp import web
 
     from bot.app import create_app
-    from bot.cli.common import run_event_loop
+    from bot.event_loop import run_event_loop
     from bot.runtime import open_runtime
     from core.settings import load_settings
     from dialogs.vocabulary import Choice, Inbound, Reply

@@ -11,6 +11,7 @@ from typing import Any
 from celery import Celery
 from celery.schedules import crontab
 
+from bot.event_loop import runner
 from bot.jobs import JOBS, TASK_OPTIONS
 from bot.runtime import Runtime, open_runtime
 from core.messaging.errors import RetryLater
@@ -64,7 +65,7 @@ async def _call(name: str, kwargs: dict[str, Any]) -> Any:
 def _loop() -> asyncio.Runner:
     global _runner
     if _runner is None:
-        _runner = asyncio.Runner()
+        _runner = runner()  # the service's loop (uvloop where installed)
     return _runner
 
 

@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import click
@@ -28,16 +28,6 @@ def with_runtime(settings: Settings, fn: Callable[[Runtime], Awaitable[T]], *, m
             await rt.close()
 
     return asyncio.run(main())
-
-
-def run_event_loop(main: Coroutine[Any, Any, T]) -> T:
-    """Run the service's coroutine on uvloop where it is installed (Linux, macOS): the same aiohttp app
-    answers a webhook with markedly less CPU than on the stock asyncio loop. Stock asyncio elsewhere."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(main)
-    return uvloop.run(main)
 
 
 def print_json(data: Any) -> None:

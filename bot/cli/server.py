@@ -10,8 +10,9 @@ import click
 from aiohttp import web
 
 from bot.app import create_app
-from bot.cli.common import run_event_loop, setup_logging
+from bot.cli.common import setup_logging
 from bot.cli.database import print_demo_summary
+from bot.event_loop import run_event_loop
 from bot.observability import init_sentry
 from bot.runtime import open_runtime
 from core.crypto.pii import PiiCipher
