@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.autovacuum import analyze, analyzing, autovacuum_off  # noqa: E402
 from bench.pgbench_reference import pgbench_tps  # noqa: E402
 from bot.event_loop import run_event_loop  # noqa: E402
 from core.audit.service import Actor  # noqa: E402
@@ -185,7 +186,7 @@ def _run_process(job: Job) -> tuple[int, list[float]]:
 
 
 def _phase(
-    books: Books, phase: str, clients: int, processes: int, batch: int, seconds: float
+    books: Books, phase: str, clients: int, processes: int, batch: int, seconds: float, analyze_every: float
 ) -> tuple[float, float, float]:
     """entries/s, p50 ms, p99 ms (latency per transaction)."""
     per = [clients // processes + (1 if p < clients % processes else 0) for p in range(processes)]
@@ -195,7 +196,7 @@ def _phase(
         for p, n in enumerate(per)
         if n
     ]
-    with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
+    with analyzing(books.url, analyze_every), multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
         results = pool.map(_run_process, jobs)
     entries = sum(r[0] for r in results)
     lat = sorted(x for r in results for x in r[1])
@@ -227,6 +228,9 @@ def main() -> None:
         "--batch-clients", type=int, default=None, help="clients on the batched path (default --clients)"
     )
     parser.add_argument("--no-pgbench", action="store_true")
+    parser.add_argument(
+        "--analyze-every", type=float, default=3.0, help="seconds; 0: never (only when autovacuum is off)"
+    )
     args = parser.parse_args()
 
     os.environ.setdefault("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -240,11 +244,15 @@ def main() -> None:
         t0 = time.perf_counter()
         books = asyncio.run(_setup(url, args.members))
         print(f"set-up: organization with {args.members} members in {time.perf_counter() - t0:.1f}s")
+        if autovacuum_off(url) and args.analyze_every > 0:
+            print(f"note: autovacuum is off on this server; ANALYZE runs every {args.analyze_every:g} s in its place")
+        if args.analyze_every > 0:
+            analyze(url)
         results: dict[str, float] = {}
         for phase in args.phases.split(","):
             clients = args.batch_clients or args.clients if phase == "batch" else args.clients
             rate, p50, p99 = _phase(
-                books, phase, clients, min(args.processes, clients), args.batch, args.seconds
+                books, phase, clients, min(args.processes, clients), args.batch, args.seconds, args.analyze_every
             )
             results[phase] = rate
             size = f"{args.batch}/tx" if phase == "batch" else "1/tx"

@@ -24,16 +24,15 @@ import asyncio
 import multiprocessing
 import os
 import sys
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import asyncpg  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from bench.autovacuum import analyze, analyzing, autovacuum_off  # noqa: E402
 from bench.pgbench_reference import pgbench_tps  # noqa: E402
 from bench.reconcile_world import (  # noqa: E402
     REQUEST,
@@ -46,7 +45,6 @@ from bot.event_loop import run_event_loop  # noqa: E402
 from core.db.database import Database  # noqa: E402
 from core.db.migrate import upgrade  # noqa: E402
 from core.db.roles import APP_ROLE  # noqa: E402
-from core.db.urls import libpq_dsn  # noqa: E402
 from core.ledger.check import check_ledger  # noqa: E402
 from core.payments.inbox import IncomingSms  # noqa: E402
 from core.payments.inbox_batch import store_messages_batch  # noqa: E402
@@ -109,38 +107,9 @@ def _phase(
     jobs = [
         Job(world.url, world.org_id, phase, workers, batch, slices[p], start_at) for p in range(processes)
     ]
-    stop = threading.Event()
-    analyzer = threading.Thread(target=_analyze_while, args=(world.url, stop, analyze_every), daemon=True)
-    if analyze_every > 0:
-        analyzer.start()
-    try:
-        with multiprocessing.get_context("spawn").Pool(processes) as pool:
-            results = pool.map(_run_process, jobs)
-    finally:
-        stop.set()
-        if analyzer.is_alive():
-            analyzer.join()
+    with analyzing(world.url, analyze_every), multiprocessing.get_context("spawn").Pool(processes) as pool:
+        results = pool.map(_run_process, jobs)
     return sum(r[0] for r in results), sum(r[1] for r in results), max(r[2] for r in results) - start_at
-
-
-# The ledger's posting function plans from statistics; reconciliation's own lookups are index probes either way.
-ANALYZED = "ledger_entries, ledger_postings, ledger_balances, ledger_accounts"
-
-
-def _analyze_while(url: str, stop: threading.Event, every: float) -> None:
-    """Stand in for autovacuum's ANALYZE when the server runs without autovacuum (statistics drive the plans)."""
-
-    async def loop() -> None:
-        conn = await asyncpg.connect(libpq_dsn(url))
-        try:
-            if await conn.fetchval("SHOW autovacuum") == "on":
-                return
-            while not stop.wait(every):
-                await conn.execute(f"ANALYZE {ANALYZED}")
-        finally:
-            await conn.close()
-
-    asyncio.run(loop())
 
 
 async def _verify(url: str, org_id: int) -> tuple[dict[str, int], dict[str, int], tuple[int, ...], str]:
@@ -175,25 +144,6 @@ async def _verify(url: str, org_id: int) -> tuple[dict[str, int], dict[str, int]
         await db.dispose()
 
 
-async def _analyze(url: str) -> None:
-    conn = await asyncpg.connect(libpq_dsn(url))
-    try:
-        await conn.execute("ANALYZE")
-    finally:
-        await conn.close()
-
-
-def _autovacuum_off(url: str) -> bool:
-    async def ask() -> bool:
-        conn = await asyncpg.connect(libpq_dsn(url))
-        try:
-            return bool(await conn.fetchval("SHOW autovacuum") != "on")
-        finally:
-            await conn.close()
-
-    return asyncio.run(ask())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -222,7 +172,7 @@ def main() -> None:
     url, name = asyncio.run(create_database(server, prefix="recon_bench"))
     try:
         asyncio.run(upgrade(url))
-        if _autovacuum_off(url):
+        if autovacuum_off(url):
             print(
                 "note       : autovacuum is off on this server; the bench runs ANALYZE "
                 + (
@@ -233,7 +183,7 @@ def main() -> None:
             )
         t0 = time.perf_counter()
         world = asyncio.run(_setup(url, args.groups, args.members, args.seed))
-        asyncio.run(_analyze(url))
+        analyze(url)
         print(
             f"set-up     : {args.groups} groups, {args.members} members with codes "
             f"({len(world.two_groups)} in two groups, {len(world.no_group)} in none) in {time.perf_counter() - t0:.1f}s"
@@ -251,7 +201,7 @@ def main() -> None:
             f"store      : {stored} SMS in {t_store:6.1f}s = {stored / t_store:8.0f} SMS/s "
             f"({how} forwarders, {REQUEST} SMS per request)"
         )
-        asyncio.run(_analyze(url))  # what autovacuum would have done after 100k inserts (not timed)
+        analyze(url)  # what autovacuum would have done after 100k inserts (not timed)
         claimed, allocated, t_recon = _phase(
             world, "reconcile", args.processes, args.workers, args.batch, messages, args.analyze_every
         )
