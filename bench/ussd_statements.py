@@ -3,7 +3,8 @@
     python bench/ussd_statements.py [--show]
 
 On a scratch database (dropped afterwards) and the local Redis: counts what reaches PostgreSQL per hop,
-both through SQLAlchemy and straight through asyncpg (the router's hot path), BEGIN/COMMIT separately.
+both through SQLAlchemy and straight through the bare asyncpg pool (the router's hot path: one statement
+per transaction, no BEGIN/COMMIT), BEGIN/COMMIT separately.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import asyncio
 import os
 import secrets
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +59,21 @@ async def run(show: bool) -> None:
         event.listen(runtime.db.engine.sync_engine, "before_cursor_execute",
                      lambda conn, cursor, statement, *args: note(statement))  # fmt: skip
         event.listen(runtime.db.engine.sync_engine.pool, "checkout", checkout)
+        native = runtime.db.native_connection
+
+        def autocommit(record: Any) -> None:
+            note("AUTOCOMMIT " + record.query)
+
+        @asynccontextmanager
+        async def logged_native() -> AsyncIterator[Any]:  # each statement here is a transaction of its own
+            async with native() as conn:
+                conn.add_query_logger(autocommit)
+                try:
+                    yield conn
+                finally:
+                    conn.remove_query_logger(autocommit)
+
+        runtime.db.native_connection = logged_native  # type: ignore[method-assign]
         engine = UssdEngine(make_handler(runtime), RedisSessionStore(runtime.redis), budget=30)
         for round_ in range(3):  # the first round creates the conversation
             session_id = f"count-{secrets.token_hex(4)}"
@@ -66,8 +84,8 @@ async def run(show: bool) -> None:
                 per_hop.append(list(seen))
             if round_ == 2:
                 for label, queries in zip(("dial", "balance"), per_hop, strict=True):
-                    tx = sum(q.startswith("BEGIN") for q in queries)
-                    statements = [q for q in queries if not q.startswith(("BEGIN", "COMMIT"))]
+                    tx = sum(q.startswith(("BEGIN", "AUTOCOMMIT")) for q in queries)
+                    statements = [q.removeprefix("AUTOCOMMIT ") for q in queries if not q.startswith(("BEGIN", "COMMIT"))]
                     print(f"{label:<8} {len(statements):3d} statements in {tx} transactions")
                     if show:
                         print("\n".join("    " + q for q in statements))
