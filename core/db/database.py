@@ -13,7 +13,7 @@ import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from core.db.urls import native_dsn
+from core.db.urls import libpq_dsn
 
 _SET_SCOPE = text(
     "SELECT set_config('app.organization_id', :org, true), set_config('app.all_organizations', :all, true)"
@@ -87,7 +87,7 @@ class Database:
             async with self._native_lock:
                 if self._native is None:
                     self._native = await asyncpg.create_pool(
-                        native_dsn(self.url), min_size=0, max_size=self.pool_size,
+                        libpq_dsn(self.url), min_size=0, max_size=self.pool_size,
                         connection_class=QuietConnection, init=_json_codecs, **self._connect_args,
                     )  # fmt: skip
         return self._native

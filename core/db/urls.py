@@ -25,12 +25,8 @@ def sync_url(url: str) -> URL:
 
 
 def libpq_dsn(url: str) -> str:
-    """A libpq/asyncpg DSN (postgresql://...) for tools that do not speak SQLAlchemy URLs."""
-    return sync_url(url).render_as_string(hide_password=False)
-
-
-def native_dsn(url: str) -> str:
-    """The DSN for asyncpg's own pool: a libpq DSN, with `ssl` (our normalised spelling) back to `sslmode`."""
+    """A libpq/asyncpg DSN (postgresql://...) for asyncpg's own pool and tools that do not speak SQLAlchemy
+    URLs; `ssl` (the spelling normalise_database_url gives SQLAlchemy) goes back to libpq's `sslmode`."""
     parsed = sync_url(url)
     query = dict(parsed.query)
     if "ssl" in query:

@@ -11,3 +11,9 @@ def test_round_trip_to_a_libpq_dsn_keeps_socket_hosts() -> None:
     dsn = urlsplit(libpq_dsn(url))
     assert (dsn.scheme, dsn.path) == ("postgresql", "/ibimina")
     assert parse_qs(dsn.query) == {"host": ["/tmp/sock"]}
+
+
+def test_sslmode_survives_the_round_trip_in_libpqs_spelling() -> None:
+    url = normalise_database_url("postgres://app@db.example/ibimina?sslmode=require")
+    assert "ssl=require" in url  # what asyncpg under SQLAlchemy takes
+    assert parse_qs(urlsplit(libpq_dsn(url)).query) == {"sslmode": ["require"]}  # what libpq and asyncpg pools take
