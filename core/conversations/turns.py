@@ -94,16 +94,11 @@ async def load_turn(
                 full_name=f"{j['f']} {j['l']}".strip(), organization_name=j["n"], currency=j["c"],
                 merchant_code=j["mc"], language=j["lang"],
             )
-            for j in _json_list(row["memberships"])
+            for j in row["memberships"] or ()
         ),
         duplicate=bool(row["duplicate"]),
     )
 
-
-def _json_list(value: Any) -> list[dict[str, Any]]:
-    if isinstance(value, str | bytes):  # a connection without SQLAlchemy's json codec hands back text
-        value = json.loads(value)
-    return list(value or ())
 
 
 async def save_turn(

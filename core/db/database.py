@@ -36,7 +36,8 @@ class Scope:
 
 
 async def _json_codecs(conn: asyncpg.Connection) -> None:
-    """json/jsonb as SQLAlchemy's connections have them: JSON text in, Python values out."""
+    """json/jsonb as SQLAlchemy's connections have them: JSON text in, Python values out (the hot paths read
+    json columns as lists and dicts)."""
     for name in ("json", "jsonb"):
         await conn.set_type_codec(name, schema="pg_catalog", encoder=str, decoder=json.loads, format="text")
 

@@ -8,11 +8,9 @@ queries to the member's SACCO, because a USSD hop is answered while the gateway 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from core.db.database import Database
 from core.loans.lifecycle import LIVE
@@ -62,7 +60,7 @@ async def member_overview(
         )  # fmt: skip
     groups = tuple(
         GroupOverview(int(g["id"]), g["name"], int(g["amount"]), g["freq"], int(g["saved"]), int(g["paid"]))
-        for g in _json_list(row["groups"])
+        for g in row["groups"] or ()
     )
     last = (int(row["last_amount"]), row["last_at"]) if row["last_amount"] is not None else None
     application = None
@@ -70,8 +68,3 @@ async def member_overview(
         application = ApplicationOverview(row["reference"], row["status"], int(row["amount"]), row["currency"])
     return MemberOverview(groups, last, application, bool(row["live_loans"]))
 
-
-def _json_list(value: Any) -> list[dict[str, Any]]:
-    if isinstance(value, str | bytes):  # asyncpg hands json back as text unless a codec is set
-        value = json.loads(value)
-    return list(value or ())

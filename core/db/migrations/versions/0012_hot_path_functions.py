@@ -20,11 +20,16 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # Every function starts with the scope it needs and ends with the caller's (is_local: this transaction only).
-_SYSTEM_SCOPE = """
+def _enter_scope(organization: str, all_organizations: str) -> str:
+    return f"""
     v_org := current_setting('app.organization_id', true);
     v_all := current_setting('app.all_organizations', true);
-    PERFORM set_config('app.organization_id', '', true), set_config('app.all_organizations', 'on', true);
+    PERFORM set_config('app.organization_id', {organization}, true),
+            set_config('app.all_organizations', {all_organizations}, true);
 """
+
+
+_SYSTEM_SCOPE = _enter_scope("''", "'on'")
 _CALLER_SCOPE = """
     PERFORM set_config('app.organization_id', coalesce(v_org, ''), true),
             set_config('app.all_organizations', coalesce(v_all, 'off'), true);
@@ -120,9 +125,7 @@ DECLARE
     v_org text;
     v_all text;
 BEGIN
-    v_org := current_setting('app.organization_id', true);
-    v_all := current_setting('app.all_organizations', true);
-    PERFORM set_config('app.organization_id', p_org::text, true), set_config('app.all_organizations', 'off', true);
+    {_enter_scope("p_org::text", "'off'")}
     RETURN QUERY
     WITH acc AS (
       SELECT a.id, a.group_id FROM ledger_accounts a
