@@ -1,7 +1,8 @@
-"""Posting entries: the one write path into the ledger, a batch per round trip (one entry is a batch of one).
+"""Posting entries: the one write path into the ledger, one round trip per call.
 
-The work happens in the database function `ledger_post_entries` (migration 0002): it locks balance rows in a
-fixed order, detects replays, inserts entries and postings and moves balances in one transaction.
+The work happens in the database: `ledger_post_entries` (migration 0002) for a batch, `ledger_post_entry`
+(migration 0013) for a single entry, the common case, in a third of the statements. Both lock balance rows
+in the same fixed order, detect replays, insert entries and postings and move balances in one transaction.
 """
 
 from __future__ import annotations
@@ -41,6 +42,14 @@ _SCOPED_POST_SQL = (
     f"set_config('app.all_organizations', 'off', true)) AS scope, "
     f"LATERAL ledger_post_entries(scope.org::bigint, {_ARGS}) AS r"
 )
+# One entry: the same result row, scalars for the entry and arrays for its legs.
+_ONE_ARGS = ", ".join(f"${i}" for i in range(2, 14))
+_POST_ONE_SQL = f"SELECT {_COLUMNS} FROM ledger_post_entry($1, {_ONE_ARGS})"
+_SCOPED_POST_ONE_SQL = (
+    f"SELECT r.* FROM (SELECT set_config('app.organization_id', $1::text, true) AS org, "
+    f"set_config('app.all_organizations', 'off', true)) AS scope, "
+    f"LATERAL ledger_post_entry(scope.org::bigint, {_ONE_ARGS}) AS r"
+)
 
 
 async def post_entries(
@@ -59,10 +68,10 @@ async def post_entries(
     other content), InsufficientFunds (a floor would be crossed) or AlreadyReversed; after any of them the
     transaction must be rolled back (leaving the `db.tenant()` block with the error does that).
     """
-    batch, params = _prepare(organization_id, entries)
+    batch, digests = _prepare(entries)
     if not batch:
         return []
-    rows = await _call(session, params)
+    rows = await _call(session, organization_id, batch, digests)
     stored = _stored(organization_id, batch, rows)
     if audit:
         new = [p for p in stored.values() if not p.replayed]
@@ -79,12 +88,14 @@ async def commit_entries(db: Database, organization_id: int, entries: Sequence[N
     audit chain would serialise every such transaction (use post_entries in a session when the movement must
     be on the chain, or batch). Same replay semantics and errors as post_entries; a refused call writes nothing.
     """
-    batch, params = _prepare(organization_id, entries)
+    batch, digests = _prepare(entries)
     if not batch:
         return []
+    sql, args = (_SCOPED_POST_ONE_SQL, _one_args(batch[0], digests)) if len(batch) == 1 else (
+        _SCOPED_POST_SQL, _batch_args(batch, digests))
     async with db.native_connection() as conn:
         try:
-            rows = await conn.fetch(_SCOPED_POST_SQL, str(organization_id), *(params[p] for p in _PARAMS[1:]))
+            rows = await conn.fetch(sql, str(organization_id), *args)
         except asyncpg.PostgresError as exc:
             raise translate_error(exc) from exc
     stored = _stored(organization_id, batch, rows)
@@ -117,8 +128,11 @@ async def post_entry(
     return (await post_entries(session, organization_id, [entry], audit=audit))[0]
 
 
-def _prepare(organization_id: int, entries: Sequence[NewEntry]) -> tuple[list[NewEntry], dict[str, Any]]:
-    """Validate, fold repeated keys (same content: one entry; other content: IdempotencyConflict), build arrays."""
+def _prepare(entries: Sequence[NewEntry]) -> tuple[list[NewEntry], dict[str, str]]:
+    """Validate, and fold repeated keys (same content: one entry; other content: IdempotencyConflict).
+
+    Returns the entries to send, in order, and each key's content digest.
+    """
     if len(entries) > MAX_BATCH:
         raise InvalidInput(f"post at most {MAX_BATCH} entries per call")
     digests: dict[str, str] = {}
@@ -135,6 +149,22 @@ def _prepare(organization_id: int, entries: Sequence[NewEntry]) -> tuple[list[Ne
                 f"idempotency key {entry.idempotency_key!r} appears twice in the batch with different content",
                 idempotency_key=entry.idempotency_key,
             )
+    return batch, digests
+
+
+def _one_args(entry: NewEntry, digests: dict[str, str]) -> tuple[Any, ...]:
+    """ledger_post_entry's arguments after the organization: the entry, then its legs as three arrays."""
+    legs = entry.postings
+    return (
+        entry.idempotency_key, entry.kind, digests[entry.idempotency_key], entry.effective_at, entry.actor.type,
+        entry.actor.id, entry.memo, canonical_metadata(entry.metadata), entry.reverses_entry_id,
+        [p.account_id for p in legs], [p.signed_amount for p in legs], [p.amount.currency for p in legs],
+    )  # fmt: skip
+
+
+def _batch_args(batch: list[NewEntry], digests: dict[str, str]) -> tuple[Any, ...]:
+    """ledger_post_entries' arguments after the organization: one array per entry field, then the legs of
+    every entry flattened, each naming its entry by number (1-based, in batch order)."""
     entry_nos: list[int] = []
     accounts: list[int] = []
     amounts: list[int] = []
@@ -145,37 +175,40 @@ def _prepare(organization_id: int, entries: Sequence[NewEntry]) -> tuple[list[Ne
             accounts.append(p.account_id)
             amounts.append(p.signed_amount)
             currencies.append(p.amount.currency)
-    params = {
-        "org": organization_id,
-        "keys": [e.idempotency_key for e in batch],
-        "kinds": [e.kind for e in batch],
-        "digests": [digests[e.idempotency_key] for e in batch],
-        "effective": [e.effective_at for e in batch],
-        "actor_types": [e.actor.type for e in batch],
-        "actor_ids": [e.actor.id for e in batch],
-        "memos": [e.memo for e in batch],
-        "metadata": [canonical_metadata(e.metadata) for e in batch],
-        "reverses": [e.reverses_entry_id for e in batch],
-        "entry_nos": entry_nos,
-        "accounts": accounts,
-        "amounts": amounts,
-        "currencies": currencies,
-    }
-    return batch, params
+    return (
+        [e.idempotency_key for e in batch],
+        [e.kind for e in batch],
+        [digests[e.idempotency_key] for e in batch],
+        [e.effective_at for e in batch],
+        [e.actor.type for e in batch],
+        [e.actor.id for e in batch],
+        [e.memo for e in batch],
+        [canonical_metadata(e.metadata) for e in batch],
+        [e.reverses_entry_id for e in batch],
+        entry_nos,
+        accounts,
+        amounts,
+        currencies,
+    )
 
 
-async def _call(session: AsyncSession, params: dict[str, Any]) -> Sequence[Any]:
-    """Run the posting function in the session's transaction.
+async def _call(
+    session: AsyncSession, organization_id: int, batch: list[NewEntry], digests: dict[str, str]
+) -> Sequence[Any]:
+    """Run the posting function in the session's transaction (the single-entry one for one entry).
 
     Once the transaction is open (db.tenant() has set its scope) the call goes straight to the asyncpg
     connection, whose statement cache keeps it prepared: the hot path skips the ORM's execution machinery.
     """
     driver = (await (await session.connection()).get_raw_connection()).driver_connection
     if driver is not None and driver.is_in_transaction():
+        sql, args = (_POST_ONE_SQL, _one_args(batch[0], digests)) if len(batch) == 1 else (
+            _POST_SQL, _batch_args(batch, digests))
         try:
-            return await driver.fetch(_POST_SQL, *(params[p] for p in _PARAMS))  # type: ignore[no-any-return]
+            return await driver.fetch(sql, organization_id, *args)  # type: ignore[no-any-return]
         except asyncpg.PostgresError as exc:
             raise translate_error(exc) from exc
+    params = dict(zip(_PARAMS, (organization_id, *_batch_args(batch, digests)), strict=True))
     try:
         return (await session.execute(_POST, params)).all()
     except DBAPIError as exc:
