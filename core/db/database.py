@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +12,7 @@ import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from core.db.statement_pool import StatementPool
 from core.db.urls import libpq_dsn
 
 _SET_SCOPE = text(
@@ -42,14 +42,6 @@ async def _json_codecs(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(name, schema="pg_catalog", encoder=str, decoder=json.loads, format="text")
 
 
-class QuietConnection(asyncpg.Connection):  # type: ignore[misc]
-    """A pooled bare connection keeps no session state of ours (the scope is transaction-local), so handing
-    it back needs no RESET ALL round trip; asyncpg still rolls back a transaction left open."""
-
-    def get_reset_query(self) -> str:
-        return ""
-
-
 class Database:
     """Owns the engine; every unit of work goes through `tenant()` or `system()` so RLS always applies."""
 
@@ -66,8 +58,7 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.pool_size = pool_size
         self._connect_args = connect_args
-        self._native: asyncpg.Pool | None = None
-        self._native_lock = asyncio.Lock()
+        self._native: StatementPool | None = None
 
     @asynccontextmanager
     async def scoped(self, scope: Scope) -> AsyncIterator[AsyncSession]:
@@ -82,25 +73,25 @@ class Database:
             )
             yield session
 
-    async def native_pool(self) -> asyncpg.Pool:
-        """Bare asyncpg connections (same role and settings) for hot paths that skip the ORM; opened on first use."""
+    def native_pool(self) -> StatementPool:
+        """Bare asyncpg connections (same role and settings) for hot paths that skip the ORM; each opened on
+        first use."""
         if self._native is None:
-            async with self._native_lock:
-                if self._native is None:
-                    self._native = await asyncpg.create_pool(
-                        libpq_dsn(self.url), min_size=0, max_size=self.pool_size,
-                        connection_class=QuietConnection, init=_json_codecs, **self._connect_args,
-                    )  # fmt: skip
+            self._native = StatementPool(self._native_connect, self.pool_size)
         return self._native
 
-    @asynccontextmanager
-    async def native_connection(self) -> AsyncIterator[asyncpg.Connection]:
+    async def _native_connect(self) -> asyncpg.Connection:
+        conn = await asyncpg.connect(libpq_dsn(self.url), **self._connect_args)
+        await _json_codecs(conn)
+        return conn
+
+    def native_connection(self) -> Any:
         """A bare pooled connection outside any transaction, for hot paths whose unit of work is one statement
         that sets its own scope inside it (ledger posting, a conversation turn's load and save): one round trip,
-        none of the ORM session's CPU. Everything else goes through tenant()/system()."""
-        pool = await self.native_pool()
-        async with pool.acquire() as conn:
-            yield conn
+        none of the ORM session's CPU. Everything else goes through tenant()/system().
+
+        `async with db.native_connection() as conn:`"""
+        return self.native_pool().connection()
 
     def tenant(self, organization_id: int) -> Any:
         """A transaction that sees only this organization's rows."""

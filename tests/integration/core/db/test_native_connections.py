@@ -4,7 +4,11 @@ and handing the caller's scope back, nothing carried over to the connection's ne
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
+
+import asyncpg
+import pytest
 
 from core.db.database import Database
 from tests.support.factories import make_group, make_member, make_organization
@@ -48,3 +52,24 @@ async def test_the_functions_hand_the_callers_scope_back(db: Database) -> None:
 async def test_json_comes_back_as_values_like_through_the_orm(db: Database) -> None:
     async with db.native_connection() as conn:
         assert await conn.fetchval("SELECT $1::jsonb", '{"a": [1, 2]}') == {"a": [1, 2]}
+
+
+async def test_a_statement_cut_off_midway_costs_its_connection_not_the_next_callers(db: Database) -> None:
+    pool = db.native_pool()
+    async with db.native_connection() as conn:
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            await conn.fetchval("SELECT 1 / 0")
+    with pytest.raises(asyncpg.DivisionByZeroError):  # a refusal: the connection is fine and goes back
+        async with db.native_connection() as conn:
+            kept = conn
+            await conn.fetchval("SELECT 1 / 0")
+    async with db.native_connection() as conn:
+        assert conn is kept
+    with pytest.raises(TimeoutError):  # cut off mid-statement: its wire state is unknown, so it is closed
+        async with db.native_connection() as conn:
+            cut = conn
+            await asyncio.wait_for(conn.fetchval("SELECT pg_sleep(5)"), 0.05)
+    assert cut.is_closed()
+    async with db.native_connection() as conn:
+        assert conn is not cut and await conn.fetchval("SELECT 41 + 1") == 42
+    assert pool.size <= db.pool_size
