@@ -9,8 +9,8 @@ like pgbench -j), each phase for --seconds:
   single-noaudit  the same without the audit event (the per-organization audit chain serialises writers)
   lean            commit_entries: one entry per transaction in one round trip (scope, post, commit)
   batch           post_entries in db.tenant(), --batch entries per transaction, one audit event per batch
-  sql             (diagnostic, not in the default phases) the posting function alone from bare asyncpg
-                  clients: the database's share of a one-entry transaction, without Python-side checks
+  sql             (diagnostic, not in the default phases) the single-entry posting function alone from
+                  bare connections: the database's share of a one-entry transaction, without Python-side checks
 then runs `pgbench -c <clients> -j 2 -T <seconds>` (tpcb-like, scale 10) and prints the ratios.
 """
 
@@ -47,7 +47,7 @@ from tests.support.servers import create_database, drop_database, postgres_serve
 ACTOR = Actor.system("bench")
 _SQL_ONLY = (
     "SELECT r.entry_id FROM (SELECT set_config('app.organization_id', $1::text, true) AS org) s, "
-    "LATERAL ledger_post_entries(s.org::bigint, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) r"
+    "LATERAL ledger_post_entry(s.org::bigint, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) r"
 )
 
 
@@ -129,21 +129,19 @@ async def _client(db: Database, job: Job, client: int) -> tuple[int, list[float]
             job.phase == "sql"
         ):  # the database side alone: the posting function, one statement, no Python checks
             e = _entry(b, rng, prefix)
-            async with db.engine.connect() as conn:
-                driver = (await conn.get_raw_connection()).driver_connection
-                await driver.fetch(
+            async with db.native_connection() as conn:
+                await conn.fetch(
                     _SQL_ONLY,
                     str(org),
-                    [prefix],
-                    [e.kind],
-                    ["0" * 64],
-                    [None],
-                    ["system"],
-                    ["bench"],
-                    [""],
-                    ["{}"],
-                    [None],
-                    [1, 1],
+                    prefix,
+                    e.kind,
+                    "0" * 64,
+                    None,
+                    "system",
+                    "bench",
+                    "",
+                    "{}",
+                    None,
                     [p.account_id for p in e.postings],
                     [p.signed_amount for p in e.postings],
                     ["RWF", "RWF"],
