@@ -23,6 +23,11 @@ def _run(connection: Connection) -> None:
         context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
         with context.begin_transaction():
             context.run_migrations()
+    except BaseException:
+        # The failed transaction must end before the unlock, or the unlock fails too and its error ("current
+        # transaction is aborted") hides the migration's own. The session-level lock survives the rollback.
+        connection.rollback()
+        raise
     finally:
         connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
 
