@@ -12,7 +12,7 @@ import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from core.db.statement_pool import StatementPool
+from core.db.statement_pool import Lease, StatementPool
 from core.db.urls import libpq_dsn
 
 _SET_SCOPE = text(
@@ -85,7 +85,7 @@ class Database:
         await _json_codecs(conn)
         return conn
 
-    def native_connection(self) -> Any:
+    def native_connection(self) -> Lease:
         """A bare pooled connection outside any transaction, for hot paths whose unit of work is one statement
         that sets its own scope inside it (ledger posting, a conversation turn's load and save): one round trip,
         none of the ORM session's CPU. Everything else goes through tenant()/system().

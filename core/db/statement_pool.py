@@ -41,9 +41,9 @@ class StatementPool:
     def idle(self) -> int:
         return len(self._idle)
 
-    def connection(self) -> _Lease:
+    def connection(self) -> Lease:
         """`async with pool.connection() as conn:` lends one connection for the block."""
-        return _Lease(self)
+        return Lease(self)
 
     async def acquire(self) -> asyncpg.Connection:
         if self._closed:
@@ -126,7 +126,7 @@ class StatementPool:
             await conn.close()
 
 
-class _Lease:
+class Lease:
     """The context manager of pool.connection(): a refusal by the database keeps the connection; any other
     error (a cancellation mid-statement, a lost connection) closes it."""
 

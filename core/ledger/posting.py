@@ -31,25 +31,26 @@ _PARAMS = (
     "org", "keys", "kinds", "digests", "effective", "actor_types", "actor_ids", "memos", "metadata", "reverses",
     "entry_nos", "accounts", "amounts", "currencies",
 )
-_ARGS = ", ".join(f"${i}" for i in range(2, 15))
-# The same call three ways: positional for asyncpg (prepared once per connection), named for SQLAlchemy,
-# and with the organization scope set in the same statement for a transaction of its own (one round trip;
-# the lateral call depends on the scope row, so the scope is set before the function runs).
-_POST_SQL = f"SELECT {_COLUMNS} FROM ledger_post_entries($1, {_ARGS})"
+
+
+def _positional(function: str, params: int) -> tuple[str, str]:
+    """A posting function's call two ways: positional in the caller's transaction (asyncpg prepares it once
+    per connection), and with the organization scope set in the same statement, for a transaction of its own
+    (one round trip; the lateral call depends on the scope row, so the scope is set before the function runs).
+    $1 is the organization either way."""
+    args = ", ".join(f"${i}" for i in range(2, params + 1))
+    return (
+        f"SELECT {_COLUMNS} FROM {function}($1, {args})",
+        f"SELECT r.* FROM (SELECT set_config('app.organization_id', $1::text, true) AS org, "
+        f"set_config('app.all_organizations', 'off', true)) AS scope, "
+        f"LATERAL {function}(scope.org::bigint, {args}) AS r",
+    )
+
+
+# A batch (and, named, for SQLAlchemy); one entry: the same result row, scalars for the entry, arrays for legs.
+_POST_SQL, _SCOPED_POST_SQL = _positional("ledger_post_entries", len(_PARAMS))
 _POST = text(f"SELECT {_COLUMNS} FROM ledger_post_entries({', '.join(f':{p}' for p in _PARAMS)})")
-_SCOPED_POST_SQL = (
-    f"SELECT r.* FROM (SELECT set_config('app.organization_id', $1::text, true) AS org, "
-    f"set_config('app.all_organizations', 'off', true)) AS scope, "
-    f"LATERAL ledger_post_entries(scope.org::bigint, {_ARGS}) AS r"
-)
-# One entry: the same result row, scalars for the entry and arrays for its legs.
-_ONE_ARGS = ", ".join(f"${i}" for i in range(2, 14))
-_POST_ONE_SQL = f"SELECT {_COLUMNS} FROM ledger_post_entry($1, {_ONE_ARGS})"
-_SCOPED_POST_ONE_SQL = (
-    f"SELECT r.* FROM (SELECT set_config('app.organization_id', $1::text, true) AS org, "
-    f"set_config('app.all_organizations', 'off', true)) AS scope, "
-    f"LATERAL ledger_post_entry(scope.org::bigint, {_ONE_ARGS}) AS r"
-)
+_POST_ONE_SQL, _SCOPED_POST_ONE_SQL = _positional("ledger_post_entry", 13)
 
 
 async def post_entries(
@@ -91,8 +92,7 @@ async def commit_entries(db: Database, organization_id: int, entries: Sequence[N
     batch, digests = _prepare(entries)
     if not batch:
         return []
-    sql, args = (_SCOPED_POST_ONE_SQL, _one_args(batch[0], digests)) if len(batch) == 1 else (
-        _SCOPED_POST_SQL, _batch_args(batch, digests))
+    sql, args = _statement(batch, digests, scoped=True)
     async with db.native_connection() as conn:
         try:
             rows = await conn.fetch(sql, str(organization_id), *args)
@@ -152,6 +152,14 @@ def _prepare(entries: Sequence[NewEntry]) -> tuple[list[NewEntry], dict[str, str
     return batch, digests
 
 
+def _statement(batch: list[NewEntry], digests: dict[str, str], *, scoped: bool) -> tuple[str, tuple[Any, ...]]:
+    """The call for this batch and its arguments after the organization: the single-entry function for one
+    entry, the batch function for more."""
+    if len(batch) == 1:
+        return (_SCOPED_POST_ONE_SQL if scoped else _POST_ONE_SQL), _one_args(batch[0], digests)
+    return (_SCOPED_POST_SQL if scoped else _POST_SQL), _batch_args(batch, digests)
+
+
 def _one_args(entry: NewEntry, digests: dict[str, str]) -> tuple[Any, ...]:
     """ledger_post_entry's arguments after the organization: the entry, then its legs as three arrays."""
     legs = entry.postings
@@ -202,8 +210,7 @@ async def _call(
     """
     driver = (await (await session.connection()).get_raw_connection()).driver_connection
     if driver is not None and driver.is_in_transaction():
-        sql, args = (_POST_ONE_SQL, _one_args(batch[0], digests)) if len(batch) == 1 else (
-            _POST_SQL, _batch_args(batch, digests))
+        sql, args = _statement(batch, digests, scoped=False)
         try:
             return await driver.fetch(sql, organization_id, *args)  # type: ignore[no-any-return]
         except asyncpg.PostgresError as exc:
