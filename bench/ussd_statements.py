@@ -14,8 +14,6 @@ import asyncio
 import os
 import secrets
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +26,7 @@ async def run(show: bool) -> None:
 
     from bench.ussd import seed
     from core.db.migrate import upgrade
+    from tests.support.native_statements import log_native_statements
     from tests.support.servers import create_database, drop_database, postgres_server_url, redis_server_url
 
     server = postgres_server_url()
@@ -59,21 +58,10 @@ async def run(show: bool) -> None:
         event.listen(runtime.db.engine.sync_engine, "before_cursor_execute",
                      lambda conn, cursor, statement, *args: note(statement))  # fmt: skip
         event.listen(runtime.db.engine.sync_engine.pool, "checkout", checkout)
-        native = runtime.db.native_connection
-
-        def autocommit(record: Any) -> None:
+        def autocommit(record: Any) -> None:  # each statement there is a transaction of its own
             note("AUTOCOMMIT " + record.query)
 
-        @asynccontextmanager
-        async def logged_native() -> AsyncIterator[Any]:  # each statement here is a transaction of its own
-            async with native() as conn:
-                conn.add_query_logger(autocommit)
-                try:
-                    yield conn
-                finally:
-                    conn.remove_query_logger(autocommit)
-
-        runtime.db.native_connection = logged_native  # type: ignore[method-assign]
+        log_native_statements(runtime.db, autocommit)
         engine = UssdEngine(make_handler(runtime), RedisSessionStore(runtime.redis), budget=30)
         for round_ in range(3):  # the first round creates the conversation
             session_id = f"count-{secrets.token_hex(4)}"

@@ -5,8 +5,8 @@ one more; the NLU model loads off the event loop at start-up."""
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event, select
@@ -19,6 +19,7 @@ from dialogs.vocabulary import Channel
 from nlu.types import NluBackend, ParseResult
 from tests.support.conversations import Chat, add_savings, make_router
 from tests.support.factories import make_group, make_member, make_organization
+from tests.support.native_statements import log_native_statements
 
 
 @contextmanager
@@ -44,18 +45,7 @@ def statements(db: Database) -> Iterator[list[str]]:
     def checkin(dbapi_connection: Any, *args: object) -> None:
         dbapi_connection.driver_connection.remove_query_logger(logged)
 
-    native = db.native_connection
-
-    @asynccontextmanager
-    async def logged_native() -> AsyncIterator[Any]:  # bare pooled connections (the hot path)
-        async with native() as conn:
-            conn.add_query_logger(logged)
-            try:
-                yield conn
-            finally:
-                conn.remove_query_logger(logged)
-
-    db.native_connection = logged_native  # type: ignore[method-assign]
+    log_native_statements(db, logged)  # bare pooled connections (the hot path)
     pool = db.engine.sync_engine.pool
     event.listen(pool, "checkout", checkout)
     event.listen(pool, "checkin", checkin)
