@@ -62,7 +62,7 @@ async def run(show: bool) -> None:
             note("AUTOCOMMIT " + record.query)
 
         log_native_statements(runtime.db, autocommit)
-        engine = UssdEngine(make_handler(runtime), RedisSessionStore(runtime.redis), budget=30)
+        engine = UssdEngine(make_handler(runtime), RedisSessionStore(runtime.redis_wire), budget=30)
         for round_ in range(3):  # the first round creates the conversation
             session_id = f"count-{secrets.token_hex(4)}"
             per_hop = []

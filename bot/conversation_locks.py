@@ -7,13 +7,13 @@ import hashlib
 import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, Protocol
+from typing import Protocol
 
-from redis.asyncio import Redis
 from sqlalchemy import text
 
 from core.conversations.redis_lock import HOLD_SECONDS, LOCK_PREFIX, new_token, release_script
 from core.db.database import Database
+from core.redis_wire import RedisWire
 
 LOCK_NAMESPACE = 7_210_005  # pg advisory lock class for conversations (audit uses 7_210_002)
 WAIT_SECONDS = 15.0  # how long a second message waits for the first before giving up
@@ -39,7 +39,7 @@ class RedisConversationLocks:
     without its per-use object, thread-local token and uuid, which cost a USSD hop more than the round trips.
     """
 
-    def __init__(self, redis: Redis[Any], *, prefix: str = LOCK_PREFIX, hold: float = HOLD_SECONDS,
+    def __init__(self, redis: RedisWire, *, prefix: str = LOCK_PREFIX, hold: float = HOLD_SECONDS,
                  wait: float = WAIT_SECONDS, poll: float = 0.02) -> None:
         self.redis = redis
         self.prefix = prefix
@@ -51,7 +51,7 @@ class RedisConversationLocks:
     async def hold(self, key: str) -> AsyncIterator[None]:
         name, token = self.prefix + key, new_token()
         deadline = time.monotonic() + self.wait_seconds
-        while not await self.redis.set(name, token, nx=True, px=self.hold_ms):
+        while not await self.redis.call("SET", name, token, "NX", "PX", self.hold_ms):
             if time.monotonic() >= deadline:
                 raise ConversationBusy(key)
             await asyncio.sleep(self.poll)
@@ -84,5 +84,5 @@ class PostgresConversationLocks:
             yield
 
 
-def make_locks(db: Database, redis: Redis[Any] | None) -> ConversationLocks:
+def make_locks(db: Database, redis: RedisWire | None) -> ConversationLocks:
     return RedisConversationLocks(redis) if redis is not None else PostgresConversationLocks(db)

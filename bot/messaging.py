@@ -71,8 +71,8 @@ def build_channel_context(
 ) -> ChannelContext:
     dedup: Deduplicator
     store: UssdSessionStore
-    if runtime.redis is not None:
-        dedup, store = RedisDeduplicator(runtime.redis), RedisSessionStore(runtime.redis)
+    if runtime.redis_wire is not None:
+        dedup, store = RedisDeduplicator(runtime.redis_wire), RedisSessionStore(runtime.redis_wire)
     else:
         dedup, store = PgDeduplicator(runtime.db), PgSessionStore(runtime.db)
 

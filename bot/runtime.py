@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from core.db.database import Database
 from core.db.embedded import start_embedded_postgres
 from core.db.migrate import upgrade
+from core.redis_wire import RedisWire
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,8 @@ class Runtime:
     settings: Settings
     owner_url: str  # the URL migrations run with (table owner)
     db: Database
-    redis: Redis | None = None
+    redis: Redis | None = None  # redis-py, for the generic uses
+    redis_wire: RedisWire | None = None  # one pipelined connection, for the hot paths (core/redis_wire.py)
     embedded: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -29,6 +31,8 @@ class Runtime:
         await self.db.dispose()
         if self.redis is not None:
             await self.redis.aclose()
+        if self.redis_wire is not None:
+            await self.redis_wire.close()
 
 
 def resolve_database_url(settings: Settings) -> tuple[str, bool]:
@@ -45,4 +49,5 @@ async def open_runtime(settings: Settings, *, migrate: bool = False) -> Runtime:
         await upgrade(owner_url)
     db = Database(url, app_role=settings.database_app_role or None, pool_size=settings.database_pool_size)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-    return Runtime(settings=settings, owner_url=owner_url, db=db, redis=redis, embedded=embedded)
+    wire = RedisWire.from_url(settings.redis_url) if settings.redis_url else None
+    return Runtime(settings=settings, owner_url=owner_url, db=db, redis=redis, redis_wire=wire, embedded=embedded)

@@ -9,6 +9,7 @@ import pytest
 from core.db.database import Database
 from core.db.migrate import upgrade
 from core.db.roles import APP_ROLE
+from core.redis_wire import RedisWire
 from core.settings import Settings, load_settings
 from tests.support.servers import create_database, drop_database, postgres_server_url, redis_server_url
 
@@ -46,6 +47,14 @@ async def owner_db(database_url: str) -> AsyncIterator[Database]:
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     return redis_server_url()
+
+
+@pytest.fixture
+async def redis_wire(redis_url: str) -> AsyncIterator[RedisWire]:
+    """The hot paths' pipelined Redis connection (core/redis_wire.py), one per test (one event loop each)."""
+    wire = RedisWire.from_url(redis_url)
+    yield wire
+    await wire.close()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 from typing import Any, Protocol
 
-from redis.asyncio import Redis
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.conversations.redis_lock import HOLD_SECONDS, LOCK_PREFIX, Script, new_token, release_script
 from core.db.database import Database
 from core.messaging.models import UssdSessionRecord
+from core.redis_wire import RedisWire
 from dialogs.vocabulary import Choice
 from ussd.screens import UssdPage, UssdScreen
 
@@ -145,7 +145,7 @@ class RedisSessionStore:
     load and given back with the save: two round trips a hop instead of four. When the conversation is busy
     (another channel's turn for the phone) the load falls back to a plain read and the router waits for it."""
 
-    def __init__(self, redis: Redis[bytes], ttl: int = SESSION_TTL, *, lock_prefix: str = LOCK_PREFIX,
+    def __init__(self, redis: RedisWire, ttl: int = SESSION_TTL, *, lock_prefix: str = LOCK_PREFIX,
                  hold: float = HOLD_SECONDS) -> None:  # fmt: skip
         self.redis = redis
         self.ttl = ttl
@@ -158,7 +158,7 @@ class RedisSessionStore:
         got = await _LOAD_LEASED(self.redis, [*keys, lease.key], [lease.token, self.hold_ms])
         if got[0]:
             return Loaded(_parsed(got[1]), _parsed(got[2]), lease)
-        current, latest = await self.redis.mget(*keys)  # busy: read only, the router will wait its turn
+        current, latest = await self.redis.call("MGET", *keys)  # busy: read only, the router will wait its turn
         return Loaded(_parsed(current), _parsed(latest))
 
     async def save(self, state: UssdState, lease: Lease | None = None) -> None:

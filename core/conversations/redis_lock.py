@@ -12,8 +12,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from redis.asyncio import Redis
-from redis.exceptions import NoScriptError
+from core.redis_wire import Arg, RedisWire
 
 LOCK_PREFIX = "ibimina:conversation:"
 HOLD_SECONDS = 30.0  # the lock expires after this even if its holder died
@@ -35,11 +34,8 @@ class Script:
         self.source = source
         self.sha = hashlib.sha1(source.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
 
-    async def __call__(self, redis: Redis[Any], keys: Sequence[str], args: Sequence[str | int]) -> Any:
-        try:
-            return await redis.evalsha(self.sha, len(keys), *keys, *args)  # type: ignore[no-untyped-call]
-        except NoScriptError:
-            return await redis.eval(self.source, len(keys), *keys, *args)  # type: ignore[no-untyped-call]
+    async def __call__(self, redis: RedisWire, keys: Sequence[str], args: Sequence[Arg]) -> Any:
+        return await redis.evalsha(self.sha, self.source, tuple(keys), tuple(args))
 
 
 release_script = Script(RELEASE)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Protocol
 
-from redis.asyncio import Redis
 from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert
 
 from core.db.database import Database
 from core.messaging.models import ProcessedWebhook
+from core.redis_wire import RedisWire
 
 RETENTION = timedelta(days=7)  # providers redeliver for days (Meta); keep keys at least that long
 
@@ -22,12 +22,12 @@ class Deduplicator(Protocol):
 
 
 class RedisDeduplicator:
-    def __init__(self, redis: Redis[bytes], ttl: timedelta = RETENTION) -> None:
+    def __init__(self, redis: RedisWire, ttl: timedelta = RETENTION) -> None:
         self.redis = redis
         self.ttl = int(ttl.total_seconds())
 
     async def first_time(self, provider: str, key: str) -> bool:
-        return bool(await self.redis.set(f"dedup:{provider}:{key}", b"1", nx=True, ex=self.ttl))
+        return bool(await self.redis.call("SET", f"dedup:{provider}:{key}", b"1", "NX", "EX", self.ttl))
 
 
 class PgDeduplicator:

@@ -19,6 +19,7 @@ from bot.conversation_locks import (
 from bot.router import Router
 from core.db.database import Database
 from core.loans.models import LoanApplication
+from core.redis_wire import RedisWire
 from core.settings import Settings
 from dialogs.context import Context
 from dialogs.dispatch import Engine
@@ -32,13 +33,11 @@ pytestmark = pytest.mark.usefixtures("db")
 
 
 @pytest.fixture(params=["redis", "postgres"])
-async def locks(request: pytest.FixtureRequest, db: Database, redis_url: str) -> AsyncIterator[ConversationLocks]:
+async def locks(request: pytest.FixtureRequest, db: Database, redis_wire: RedisWire) -> AsyncIterator[ConversationLocks]:
     if request.param == "postgres":
         yield PostgresConversationLocks(db)
         return
-    redis: Redis = Redis.from_url(redis_url)
-    yield RedisConversationLocks(redis, prefix=f"test:{time.time_ns()}:")
-    await redis.aclose()
+    yield RedisConversationLocks(redis_wire, prefix=f"test:{time.time_ns()}:")
 
 
 class SlowEngine(Engine):
@@ -106,23 +105,22 @@ async def test_a_held_lock_makes_the_next_holder_wait(locks: ConversationLocks) 
     assert order in (["a in", "a out", "b in", "b out"], ["b in", "b out", "a in", "a out"])
 
 
-async def test_a_stuck_lock_gives_up(db: Database, redis_url: str) -> None:
-    redis: Redis = Redis.from_url(redis_url)
+async def test_a_stuck_lock_gives_up(db: Database, redis_wire: RedisWire) -> None:
     for impatient in (PostgresConversationLocks(db, wait=0.2),
-                      RedisConversationLocks(redis, prefix=f"stuck:{time.time_ns()}:", wait=0.2)):
+                      RedisConversationLocks(redis_wire, prefix=f"stuck:{time.time_ns()}:", wait=0.2)):
         patient = impatient
         async with patient.hold("+250788000002"):
             with pytest.raises(ConversationBusy):
                 async with impatient.hold("+250788000002"):
                     pass
-    await redis.aclose()
 
 
-async def test_a_redis_lock_that_expired_while_held_is_not_taken_from_its_next_holder(redis_url: str) -> None:
+async def test_a_redis_lock_that_expired_while_held_is_not_taken_from_its_next_holder(redis_url: str,
+                                                                                      redis_wire: RedisWire) -> None:
     redis: Redis = Redis.from_url(redis_url)
     prefix = f"expired:{time.time_ns()}:"
-    slow = RedisConversationLocks(redis, prefix=prefix, hold=0.1)
-    other = RedisConversationLocks(redis, prefix=prefix, wait=1.0)
+    slow = RedisConversationLocks(redis_wire, prefix=prefix, hold=0.1)
+    other = RedisConversationLocks(redis_wire, prefix=prefix, wait=1.0)
     await redis.script_flush()  # the first release sends the script itself, later ones call it by hash
     try:
         async with slow.hold("+250788000003"):

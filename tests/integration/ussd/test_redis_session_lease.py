@@ -1,6 +1,7 @@
 """The USSD session store on Redis takes the phone's conversation lock with the session load and gives it
 back with the save (two round trips a hop); a busy conversation leaves the locking to the router; a handler
-that overran its budget keeps the lock until it finishes."""
+that overran its budget keeps the lock until it finishes. The store talks through the pipelined connection;
+the checks read Redis through redis-py, a client of their own."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.conversation_locks import RedisConversationLocks
+from core.redis_wire import RedisWire
 from dialogs.vocabulary import Inbound, Reply
 from ussd.engine import SLOW_NOTICE, UssdEngine, UssdHop
 from ussd.session import RedisSessionStore, UssdState
@@ -34,8 +36,8 @@ def phone() -> str:  # each test its own member and sessions: Redis keys outlive
     return f"+25078{time.time_ns() % 10_000_000:07d}"
 
 
-async def test_the_load_takes_the_lock_and_the_save_gives_it_back(redis: Redis, prefix: str, phone: str) -> None:
-    store = RedisSessionStore(redis, lock_prefix=prefix)
+async def test_the_load_takes_the_lock_and_the_save_gives_it_back(redis: Redis, redis_wire: RedisWire, prefix: str, phone: str) -> None:
+    store = RedisSessionStore(redis_wire, lock_prefix=prefix)
     await store.save(UssdState(f"s1:{phone}", phone, last_text="1"))
     loaded = await store.load(f"s1:{phone}", phone)
     assert loaded.state is not None and loaded.state.last_text == "1" and loaded.lease is not None
@@ -45,8 +47,8 @@ async def test_the_load_takes_the_lock_and_the_save_gives_it_back(redis: Redis, 
     assert (await store.load(f"s1:{phone}", phone)).state.last_text == "1*2"  # type: ignore[union-attr]
 
 
-async def test_a_busy_conversation_is_read_without_the_lock_and_left_alone(redis: Redis, prefix: str, phone: str) -> None:
-    store = RedisSessionStore(redis, lock_prefix=prefix)
+async def test_a_busy_conversation_is_read_without_the_lock_and_left_alone(redis: Redis, redis_wire: RedisWire, prefix: str, phone: str) -> None:
+    store = RedisSessionStore(redis_wire, lock_prefix=prefix)
     await store.save(UssdState(f"s2:{phone}", phone, last_text="3"))
     await redis.set(prefix + phone, "a-whatsapp-turn", px=5_000)
     loaded = await store.load(f"s2:{phone}", phone)
@@ -55,9 +57,9 @@ async def test_a_busy_conversation_is_read_without_the_lock_and_left_alone(redis
     assert await redis.get(prefix + phone) == b"a-whatsapp-turn"  # not ours to release
 
 
-async def test_a_hop_runs_under_the_lock_and_waits_for_another_channels_turn(redis: Redis, prefix: str, phone: str) -> None:
-    store = RedisSessionStore(redis, lock_prefix=prefix)
-    locks = RedisConversationLocks(redis, prefix=prefix)
+async def test_a_hop_runs_under_the_lock_and_waits_for_another_channels_turn(redis: Redis, redis_wire: RedisWire, prefix: str, phone: str) -> None:
+    store = RedisSessionStore(redis_wire, lock_prefix=prefix)
+    locks = RedisConversationLocks(redis_wire, prefix=prefix)
     seen: list[tuple[bool, bytes | None]] = []
 
     async def router(inbound: Inbound) -> Sequence[Reply]:  # the router's own lock unless the engine holds it
@@ -89,8 +91,8 @@ async def test_a_hop_runs_under_the_lock_and_waits_for_another_channels_turn(red
     assert order == ["whatsapp in", "whatsapp out", "ussd answered"] and seen[-1] == (False, None)
 
 
-async def test_a_handler_over_its_budget_keeps_the_lock_until_it_finishes(redis: Redis, prefix: str, phone: str) -> None:
-    store = RedisSessionStore(redis, lock_prefix=prefix)
+async def test_a_handler_over_its_budget_keeps_the_lock_until_it_finishes(redis: Redis, redis_wire: RedisWire, prefix: str, phone: str) -> None:
+    store = RedisSessionStore(redis_wire, lock_prefix=prefix)
 
     async def slow(inbound: Inbound) -> Sequence[Reply]:
         await asyncio.sleep(0.3)
