@@ -75,7 +75,7 @@ class RedisWire:
             self._protocol = None
 
     async def _connect(self) -> _WireProtocol:
-        if self._connecting is None:  # one connect for every caller that finds the connection down
+        if self._connecting is None or self._connecting.done():  # one connect for every caller meanwhile
             self._connecting = asyncio.ensure_future(self._open())
         connecting = self._connecting
         try:
