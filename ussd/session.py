@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import fast_json
 from core.conversations.redis_lock import HOLD_SECONDS, LOCK_PREFIX, Script, new_token, release_script
 from core.db.database import Database
 from core.messaging.models import UssdSessionRecord
@@ -64,11 +65,11 @@ class UssdState:
 
     def to_json(self) -> str:
         data = {name: getattr(self, name) for name in _FIELDS}  # asdict() deep-copies: slower per hop
-        return json.dumps(data, separators=(",", ":"))
+        return fast_json.dumps(data)
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> UssdState:
-        data = json.loads(raw)
+        data = fast_json.loads(raw)
         data["pages"] = tuple((text, tuple(keys)) for text, keys in data["pages"])
         data["choices"] = tuple((cid, title) for cid, title in data["choices"])
         return cls(**data)
