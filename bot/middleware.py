@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import secrets
 from collections.abc import Awaitable, Callable
 
@@ -14,6 +16,25 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 REQUEST_ID = web.RequestKey("request_id", str)
 
+
+class _RequestIds:
+    """Ids unique across processes without a system call per request (secrets.token_hex read the kernel's
+    random source on every webhook): a random prefix per process, then a counter. Not secret, only unique."""
+
+    def __init__(self) -> None:
+        self.reseed()
+        os.register_at_fork(after_in_child=self.reseed)  # a forked worker must not repeat its parent's ids
+
+    def reseed(self) -> None:
+        self.prefix = secrets.token_hex(4)
+        self.serial = itertools.count(1)
+
+    def new(self) -> str:
+        return f"{self.prefix}-{next(self.serial):x}"
+
+
+request_ids = _RequestIds()
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; manifest-src 'self'; worker-src 'self'; "
@@ -23,7 +44,7 @@ CSP = (
 
 @web.middleware
 async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    rid = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+    rid = request.headers.get("X-Request-Id", "")[:64] or request_ids.new()
     request[REQUEST_ID] = rid
     response = await handler(request)
     response.headers["X-Request-Id"] = rid
