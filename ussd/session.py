@@ -13,7 +13,6 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import fast_json
 from core.conversations.redis_lock import HOLD_SECONDS, LOCK_PREFIX, Script, new_token, release_script
 from core.db.database import Database
 from core.messaging.models import UssdSessionRecord
@@ -65,11 +64,11 @@ class UssdState:
 
     def to_json(self) -> str:
         data = {name: getattr(self, name) for name in _FIELDS}  # asdict() deep-copies: slower per hop
-        return fast_json.dumps(data)
+        return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> UssdState:
-        data = fast_json.loads(raw)
+        data = json.loads(raw)
         data["pages"] = tuple((text, tuple(keys)) for text, keys in data["pages"])
         data["choices"] = tuple((cid, title) for cid, title in data["choices"])
         return cls(**data)

@@ -8,12 +8,12 @@ and BEGIN/COMMIT round trips, which on a busy server each wait for the backend t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core import fast_json
 from core.db.database import Database
 
 
@@ -134,5 +134,5 @@ async def save_turn(
     async with db.native_connection() as conn:
         await conn.execute(
             SAVE_SQL, conversation_id, organization_id, member_id, detected_language, dialog, state,
-            fast_json.dumps(dict(slots)), fast_json.dumps(list(choices)), awaiting, channel, now, fast_json.dumps(payload),
+            json.dumps(dict(slots)), json.dumps(list(choices)), awaiting, channel, now, json.dumps(payload),
         )

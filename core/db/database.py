@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -11,7 +12,6 @@ import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from core import fast_json
 from core.db.statement_pool import Lease, StatementPool
 from core.db.urls import libpq_dsn
 
@@ -39,7 +39,7 @@ async def _json_codecs(conn: asyncpg.Connection) -> None:
     """json/jsonb as SQLAlchemy's connections have them: JSON text in, Python values out (the hot paths read
     json columns as lists and dicts)."""
     for name in ("json", "jsonb"):
-        await conn.set_type_codec(name, schema="pg_catalog", encoder=str, decoder=fast_json.loads, format="text")
+        await conn.set_type_codec(name, schema="pg_catalog", encoder=str, decoder=json.loads, format="text")
 
 
 class Database:
