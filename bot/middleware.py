@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
-import os
-import secrets
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from core.errors import DomainError
+from core.unique_ids import UniqueIds
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 REQUEST_ID = web.RequestKey("request_id", str)
-
-
-class _RequestIds:
-    """Ids unique across processes without a system call per request (secrets.token_hex read the kernel's
-    random source on every webhook): a random prefix per process, then a counter. Not secret, only unique."""
-
-    def __init__(self) -> None:
-        self.reseed()
-        os.register_at_fork(after_in_child=self.reseed)  # a forked worker must not repeat its parent's ids
-
-    def reseed(self) -> None:
-        self.prefix = secrets.token_hex(4)
-        self.serial = itertools.count(1)
-
-    def new(self) -> str:
-        return f"{self.prefix}-{next(self.serial):x}"
-
-
-request_ids = _RequestIds()
+request_ids = UniqueIds()  # not secrets.token_hex: no read of the kernel's random source per request
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

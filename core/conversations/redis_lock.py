@@ -7,24 +7,22 @@ A phone is one conversation on every channel, so both must agree on the key, the
 from __future__ import annotations
 
 import hashlib
-import itertools
-import secrets
 from collections.abc import Sequence
 from typing import Any
 
 from core.redis_wire import Arg, RedisWire
+from core.unique_ids import UniqueIds
 
 LOCK_PREFIX = "ibimina:conversation:"
 HOLD_SECONDS = 30.0  # the lock expires after this even if its holder died
 # Delete the lock only if it still holds our token: one that expired while held may be someone else's now.
 RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
-_owner = secrets.token_hex(6)  # tokens are unique across processes and hosts
-_taken = itertools.count()
+_tokens = UniqueIds(":")  # unique across processes and hosts, forked workers included
 
 
 def new_token() -> str:
-    return f"{_owner}:{next(_taken)}"
+    return _tokens.new()
 
 
 class Script:
