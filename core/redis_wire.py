@@ -20,9 +20,9 @@ import collections
 import ssl
 import time
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import hiredis
+from redis.connection import SSLConnection, parse_url
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -43,16 +43,14 @@ class RedisWire:
 
     @classmethod
     def from_url(cls, url: str, *, timeout: float = 5.0) -> RedisWire:
-        """`redis://[user:password@]host[:port][/db]` or `rediss://` (TLS); other query parameters ignored."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("redis", "rediss"):
-            raise ValueError(f"unsupported Redis URL scheme {parts.scheme!r} (redis:// or rediss://)")
-        path = parts.path.strip("/")
+        """`redis://[user:password@]host[:port][/db]` or `rediss://` (TLS), read as redis-py reads REDIS_URL."""
+        parts = parse_url(url)
+        if "path" in parts:
+            raise ValueError("a unix:// Redis URL is not supported on the hot paths: use redis:// or rediss://")
         return cls(
-            parts.hostname or "127.0.0.1", parts.port or 6379, db=int(path) if path else 0,
-            username=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password) if parts.password else None,
-            tls=parts.scheme == "rediss", timeout=timeout,
+            parts.get("host", "127.0.0.1"), parts.get("port", 6379), db=parts.get("db", 0),
+            username=parts.get("username"), password=parts.get("password"),
+            tls=parts.get("connection_class") is SSLConnection, timeout=timeout,
         )  # fmt: skip
 
     async def call(self, *args: Arg) -> Any:
@@ -61,13 +59,6 @@ class RedisWire:
         if protocol is None or protocol.closed:
             protocol = await self._connect()
         return await protocol.send(args)
-
-    async def evalsha(self, sha: str, source: str, keys: tuple[str, ...], args: tuple[Arg, ...]) -> Any:
-        """Run a Lua script by hash, sending its source once when this Redis has not seen it (or was flushed)."""
-        try:
-            return await self.call("EVALSHA", sha, len(keys), *keys, *args)
-        except NoScriptError:
-            return await self.call("EVAL", source, len(keys), *keys, *args)
 
     async def close(self) -> None:
         if self._protocol is not None:

@@ -10,6 +10,8 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
+from redis.exceptions import NoScriptError
+
 from core.redis_wire import Arg, RedisWire
 from core.unique_ids import UniqueIds
 
@@ -33,7 +35,10 @@ class Script:
         self.sha = hashlib.sha1(source.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
 
     async def __call__(self, redis: RedisWire, keys: Sequence[str], args: Sequence[Arg]) -> Any:
-        return await redis.evalsha(self.sha, self.source, tuple(keys), tuple(args))
+        try:
+            return await redis.call("EVALSHA", self.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            return await redis.call("EVAL", self.source, len(keys), *keys, *args)
 
 
 release_script = Script(RELEASE)

@@ -14,6 +14,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from core.conversations.redis_lock import Script
 from core.redis_wire import RedisWire
 
 
@@ -44,8 +45,10 @@ async def test_a_script_unknown_to_redis_is_sent_once_then_called_by_hash(redis_
     await redis_wire.call("SCRIPT", "FLUSH")
     with pytest.raises(NoScriptError):
         await redis_wire.call("EVALSHA", sha, 1, key, 2)
-    assert await redis_wire.evalsha(sha.decode(), source, (key,), (2,)) == 2  # sent in full
-    assert await redis_wire.evalsha(sha.decode(), source, (key,), (3,)) == 5  # by hash
+    script = Script(source)
+    assert script.sha == sha.decode()
+    assert await script(redis_wire, [key], [2]) == 2  # sent in full
+    assert await script(redis_wire, [key], [3]) == 5  # by hash
     redis: Redis = Redis.from_url(redis_url)
     try:
         assert await redis.script_exists(sha.decode()) == [True]
