@@ -128,11 +128,7 @@ class Router:
         muted = loaded.opted_out and inbound.channel is not Channel.USSD and not _is_start_or_stop(inbound)
         if to_agent or muted:  # rare: the ORM row, locked, for the hand-off and opt-out paths
             async with self.db.system() as session:
-                conversation = await session.get(Conversation, row.id, with_for_update=True)
-                assert conversation is not None
-                if loaded.member is not None:
-                    remember_member(conversation, organization_id=loaded.member.organization_id,
-                                    member_id=loaded.member.member_id)
+                conversation = await _locked_conversation(session, row.id, loaded.member)
                 handoff = await open_handoff_for(session, row.id) if to_agent else None
                 if handoff is not None:
                     return await self._to_agent(session, conversation, handoff, inbound, loaded, now)
@@ -227,15 +223,9 @@ class Router:
                                  now: datetime, detected_language: str | None) -> None:
         """A language change or STOP/START also writes member rows: the ORM row, as before."""
         async with self.db.system() as session:
-            conversation = await session.get(Conversation, loaded.conversation_id, with_for_update=True)
-            assert conversation is not None
-            if loaded.member is not None:
-                remember_member(conversation, organization_id=loaded.member.organization_id,
-                                member_id=loaded.member.member_id)
+            conversation = await _locked_conversation(session, loaded.conversation_id, loaded.member)
             effects = ctx.effects
-            if effects.member is not None:
-                remember_member(conversation, organization_id=effects.member.organization_id,
-                                member_id=effects.member.member_id)
+            _remember(conversation, effects.member)
             if effects.language is not None:
                 await set_language(session, conversation, effects.language)
             elif conversation.language is None and detected_language is not None:
@@ -270,6 +260,20 @@ def _is_stop(inbound: Inbound) -> bool:
 
 def _is_start_or_stop(inbound: Inbound) -> bool:
     return command_for(inbound.text or "") in (Command.START, Command.STOP) or inbound.choice_id in ("start", "stop")
+
+
+async def _locked_conversation(session: AsyncSession, conversation_id: int, member: MemberRef | None) -> Conversation:
+    """The ORM row, locked, for the rare paths that change more than the turn's state (hand-off, opt-out,
+    language), remembering who the phone talks as."""
+    conversation = await session.get(Conversation, conversation_id, with_for_update=True)
+    assert conversation is not None
+    _remember(conversation, member)
+    return conversation
+
+
+def _remember(conversation: Conversation, member: MemberRef | None) -> None:
+    if member is not None:
+        remember_member(conversation, organization_id=member.organization_id, member_id=member.member_id)
 
 
 def _member_ref(m: Membership) -> MemberRef:
