@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +12,7 @@ import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from core.db.coalesce import Call, Coalescer, Result
 from core.db.statement_pool import Lease, StatementPool
 from core.db.urls import libpq_dsn
 
@@ -59,6 +60,7 @@ class Database:
         self.pool_size = pool_size
         self._connect_args = connect_args
         self._native: StatementPool | None = None
+        self._coalescers: dict[str, Coalescer[Any, Any]] = {}
 
     @asynccontextmanager
     async def scoped(self, scope: Scope) -> AsyncIterator[AsyncSession]:
@@ -93,6 +95,14 @@ class Database:
         `async with db.native_connection() as conn:`"""
         return self.native_pool().connection()
 
+    def coalescer(self, name: str, make: Callable[[], Coalescer[Call, Result]]) -> Coalescer[Call, Result]:
+        """The one Coalescer of this database for a hot-path statement (`name`), made on first use: the calls
+        of a tick go to PostgreSQL as one (core/db/coalesce.py)."""
+        coalescer = self._coalescers.get(name)
+        if coalescer is None:
+            coalescer = self._coalescers[name] = make()
+        return coalescer
+
     def tenant(self, organization_id: int) -> Any:
         """A transaction that sees only this organization's rows."""
         return self.scoped(Scope(organization_id))
@@ -109,6 +119,8 @@ class Database:
             await native.execute("SELECT 1")
 
     async def dispose(self) -> None:
+        for coalescer in self._coalescers.values():
+            await coalescer.drain()
         native, self._native = self._native, None
         if native is not None:
             await native.close()

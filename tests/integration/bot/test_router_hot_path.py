@@ -1,6 +1,7 @@
 """The router's per-turn cost: one statement loads the conversation, member and hand-off flag, one saves the
-state and the transcript, each a transaction of its own (no BEGIN/COMMIT round trips); the balance reply is
-one more; the NLU model loads off the event loop at start-up."""
+state and the transcript, each a transaction of its own (no BEGIN/COMMIT round trips) shared with the other
+turns of the same event-loop tick; the balance reply is one more; the NLU model loads off the event loop at
+start-up."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def statements(db: Database) -> Iterator[list[str]]:
         if query.strip().rstrip(";") in ("BEGIN", "COMMIT", "ROLLBACK"):
             return
         if not any(skip in query for skip in ("advisory", "lock_timeout")):
-            seen.append(" ".join(query.split())[:40])
+            seen.append(" ".join(query.split())[:60])
 
     def logged(record: Any) -> None:  # asyncpg's own API (the hot path)
         note(record.query)
@@ -70,13 +71,15 @@ async def test_a_menu_hop_is_two_statements_and_keeps_the_transcript(db: Databas
     with statements(db) as seen:
         await chat.start()
     # two statements, each its own transaction: the load, the save of the state and both transcript lines
-    assert seen == ["SELECT * FROM conversation_turn_load($1,", "SELECT conversation_turn_save($1, $2, $3"], seen
+    assert seen == [
+        "SELECT * FROM conversation_turn_load_many($1, $2, $3, $4)", "SELECT conversation_turn_save_many($1)"
+    ], seen
     assert "Hello" in chat.text
     with statements(db) as seen:
         await chat.say("1")  # the balance step opens a tenant scope: the held one is committed first
     # three statements: the load, the whole balance read, the save
     assert [q.replace("SELECT * FROM ", "").replace("SELECT ", "").split("(")[0] for q in seen] == [
-        "conversation_turn_load", "member_overview", "conversation_turn_save"
+        "conversation_turn_load_many", "member_overview", "conversation_turn_save_many"
     ], seen
     assert "10,000" in chat.text
     async with db.system() as s:

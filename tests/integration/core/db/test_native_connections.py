@@ -40,7 +40,11 @@ async def test_the_functions_hand_the_callers_scope_back(db: Database) -> None:
         await conn.execute(f"SELECT set_config('app.organization_id', '{org.id}', true)")
         before = tuple(await conn.fetchrow(SCOPE))
         assert before[0] == str(org.id) and before[1] != "on"
-        await conn.fetch("SELECT * FROM conversation_turn_load('scope-test', NULL, 'sms', NULL)")  # system inside
+        await conn.fetch(  # system scope inside
+            "SELECT * FROM conversation_turn_load_many('{scope-test}', '{NULL}', '{sms}', '{NULL}')"
+        )
+        assert tuple(await conn.fetchrow(SCOPE)) == before
+        await conn.execute("SELECT conversation_turn_save_many('[]')")
         assert tuple(await conn.fetchrow(SCOPE)) == before
         await conn.fetch("SELECT * FROM member_overview($1, 0, $2, $2, $2, '{}')", org.id + 1, SINCE)
         assert tuple(await conn.fetchrow(SCOPE)) == before
