@@ -79,7 +79,7 @@ async def test_a_menu_hop_is_two_statements_and_keeps_the_transcript(db: Databas
         await chat.say("1")  # the balance step opens a tenant scope: the held one is committed first
     # three statements: the load, the whole balance read, the save
     assert [q.replace("SELECT * FROM ", "").replace("SELECT ", "").split("(")[0] for q in seen] == [
-        "conversation_turn_load_many", "member_overview", "conversation_turn_save_many"
+        "conversation_turn_load_many", "member_overview_many", "conversation_turn_save_many"
     ], seen
     assert "10,000" in chat.text
     async with db.system() as s:

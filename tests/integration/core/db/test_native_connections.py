@@ -27,11 +27,15 @@ async def test_a_bare_connection_is_the_app_role_and_sees_nothing_without_a_scop
 async def test_the_overview_reads_only_the_members_organization(db: Database) -> None:
     a, b = await make_organization(db), await make_organization(db)
     member_b = await make_member(db, b, await make_group(db, b, name="Abandi"))
-    overview = "SELECT groups FROM member_overview($1, $2, $3, $3, $3, '{}')"
+    member_a = await make_member(db, a, await make_group(db, a, name="Abanyamuryango"))
+    overview = "SELECT n, groups FROM member_overview_many($1, $2, $3, $3, $3, '{}') ORDER BY n"
+    asked = [(a.id, member_b.id), (b.id, member_b.id), (a.id, member_a.id)]  # first: B's member, asked as A
     async with db.native_connection() as conn:
-        assert await conn.fetchval(overview, a.id, member_b.id, SINCE) is None  # B's member, asked as A
-        groups = await conn.fetchval(overview, b.id, member_b.id, SINCE)
-        assert [g["name"] for g in groups] == ["Abandi"]
+        rows = await conn.fetch(overview, [o for o, _ in asked], [m for _, m in asked], [SINCE] * len(asked))
+    assert [r["n"] for r in rows] == [1, 2, 3]
+    assert rows[0]["groups"] is None
+    assert [g["name"] for g in rows[1]["groups"]] == ["Abandi"]
+    assert [g["name"] for g in rows[2]["groups"]] == ["Abanyamuryango"]
 
 
 async def test_the_functions_hand_the_callers_scope_back(db: Database) -> None:
@@ -46,7 +50,9 @@ async def test_the_functions_hand_the_callers_scope_back(db: Database) -> None:
         assert tuple(await conn.fetchrow(SCOPE)) == before
         await conn.execute("SELECT conversation_turn_save_many('[]')")
         assert tuple(await conn.fetchrow(SCOPE)) == before
-        await conn.fetch("SELECT * FROM member_overview($1, 0, $2, $2, $2, '{}')", org.id + 1, SINCE)
+        await conn.fetch(
+            "SELECT * FROM member_overview_many($1, '{0,0}', $2, $2, $2, '{}')", [org.id + 1, org.id], [SINCE] * 2
+        )
         assert tuple(await conn.fetchrow(SCOPE)) == before
         assert await conn.fetchval("SELECT count(*) FROM organizations") == 1  # still only its own rows
     async with db.native_connection() as conn:  # the next user of the connection starts with no scope

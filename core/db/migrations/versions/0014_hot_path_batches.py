@@ -1,13 +1,15 @@
-"""conversation turns in batches: the load and the save for many conversations in one statement each
+"""hot paths in batches: a conversation turn's load and save, and the member overview, for many at once
 
-Under load most of PostgreSQL's CPU per turn goes to starting the statement, not to its rows: executor
-start-up for each query of the function, the transaction and its commit, the round trip. The service now
-gathers the turns one event-loop tick loads (or saves) and sends them as one call of these functions
-(core/db/coalesce.py, core/conversations/turns.py): a tick with one turn is a batch of one. They replace
-0012's single-turn functions, doing the same work per turn and keeping the same rules: system scope inside,
-the caller's scope handed back; a conversation created on first contact; the transcript lines of a turn
-appended in order. A save batch must name each conversation once (the router's conversation lock already
-allows one turn per conversation at a time); a batch that does not is refused whole.
+Under load most of PostgreSQL's CPU per turn went to starting statements, not to their rows: executor
+start-up for each query of a function, the transaction and its commit, the round trip. The service now
+gathers the calls one event-loop tick makes and sends them as one call of these functions
+(core/db/coalesce.py; callers core/conversations/turns.py and core/loans/member_overview.py): a tick with
+one call is a batch of one. They replace 0012's single-call functions, doing the same work per call and
+keeping the same rules: each function sets the scope it needs and hands the caller's back; a conversation is
+created on first contact; a turn's transcript lines are appended in order; a member's overview is read in
+that member's SACCO's scope (one query per SACCO in the batch), never across SACCOs. A save batch must name
+each conversation once (the router's conversation lock allows one turn per conversation at a time); a batch
+that does not is refused whole.
 
 Revision ID: 0014
 Revises: 0013
@@ -119,15 +121,85 @@ END
 $fn$
 """
 
+# One row per requested member (n from 1, in no particular order), each read in its own SACCO's tenant scope:
+# the members of one SACCO in one query. What each row holds is 0012's member_overview.
+OVERVIEW_MANY = f"""
+CREATE FUNCTION member_overview_many(
+    p_orgs bigint[], p_members bigint[], p_monthly_since timestamptz[], p_biweekly_since timestamptz[],
+    p_weekly_since timestamptz[], p_live_statuses text[]
+) RETURNS TABLE (
+    n bigint, groups json, last_amount bigint, last_at timestamptz, reference text, status text, amount bigint,
+    currency text, live_loans boolean
+) LANGUAGE plpgsql AS $fn$
+#variable_conflict use_column
+DECLARE
+    v_org text;
+    v_all text;
+    v_sacco bigint;
+BEGIN
+    v_org := current_setting('app.organization_id', true);
+    v_all := current_setting('app.all_organizations', true);
+    FOR v_sacco IN SELECT DISTINCT u.o FROM unnest(p_orgs) AS u(o) LOOP
+        PERFORM set_config('app.organization_id', v_sacco::text, true),
+                set_config('app.all_organizations', 'off', true);
+        RETURN QUERY
+        WITH r AS (
+          SELECT * FROM unnest(p_orgs, p_members, p_monthly_since, p_biweekly_since, p_weekly_since)
+                   WITH ORDINALITY AS r(org, member, monthly, biweekly, weekly, n)
+           WHERE r.org = v_sacco
+        )
+        SELECT
+          r.n,
+          (SELECT json_agg(json_build_object(
+                    'id', g.id, 'name', g.name, 'amount', g.contribution_amount, 'freq', g.contribution_frequency,
+                    'saved', coalesce((SELECT sum(b.balance) FROM ledger_accounts a
+                                         JOIN ledger_balances b ON b.account_id = a.id
+                                        WHERE a.organization_id = r.org AND a.member_id = r.member
+                                          AND a.purpose = 'member_savings' AND a.group_id = g.id), 0),
+                    'paid', CASE WHEN g.contribution_amount > 0 THEN coalesce((
+                              SELECT sum(-p.amount) FROM ledger_accounts a JOIN ledger_postings p ON p.account_id = a.id
+                               WHERE a.organization_id = r.org AND a.member_id = r.member
+                                 AND a.purpose = 'member_savings' AND a.group_id = g.id
+                                 AND p.organization_id = r.org AND p.amount < 0
+                                 AND p.effective_at >= CASE g.contribution_frequency
+                                                         WHEN 'monthly' THEN r.monthly
+                                                         WHEN 'biweekly' THEN r.biweekly
+                                                         ELSE r.weekly END
+                            ), 0) ELSE 0 END) ORDER BY g.code)
+             FROM group_memberships gm JOIN groups g ON g.id = gm.group_id
+            WHERE gm.member_id = r.member AND gm.left_on IS NULL AND g.organization_id = r.org),
+          last.amount, last.effective_at,
+          app.reference::text, app.status::text, app.amount::bigint, app.currency::text,
+          EXISTS (SELECT 1 FROM loan_applications l
+                   WHERE l.organization_id = r.org AND l.member_id = r.member AND l.status = ANY(p_live_statuses))
+          FROM r
+          LEFT JOIN LATERAL (SELECT -p.amount AS amount, p.effective_at FROM ledger_postings p
+                              WHERE p.organization_id = r.org
+                                AND p.account_id IN (SELECT a.id FROM ledger_accounts a
+                                                      WHERE a.organization_id = r.org AND a.member_id = r.member
+                                                        AND a.purpose = 'member_savings')
+                                AND p.amount < 0
+                              ORDER BY p.effective_at DESC, p.id DESC LIMIT 1) last ON true
+          LEFT JOIN LATERAL (SELECT l.reference, l.status, l.amount, l.currency FROM loan_applications l
+                              WHERE l.organization_id = r.org AND l.member_id = r.member
+                              ORDER BY l.id DESC LIMIT 1) app ON true;
+    END LOOP;
+    {_CALLER_SCOPE}
+END
+$fn$
+"""
+
 NEW = (
     ("conversation_turn_load_many(text[], text[], text[], text[])", TURN_LOAD_MANY),
     ("conversation_turn_save_many(jsonb)", TURN_SAVE_MANY),
+    ("member_overview_many(bigint[], bigint[], timestamptz[], timestamptz[], timestamptz[], text[])", OVERVIEW_MANY),
 )
-# 0012's single-turn functions, which these replace (downgrade puts them back from 0012's text).
+# 0012's single-call functions, which these replace (downgrade puts them back from 0012's text).
 OLD = (
     "conversation_turn_load(text, text, text, text)",
     "conversation_turn_save(bigint, bigint, bigint, text, text, text, jsonb, jsonb, boolean, text, timestamptz, "
     "jsonb)",
+    "member_overview(bigint, bigint, timestamptz, timestamptz, timestamptz, text[])",
 )
 
 
@@ -146,7 +218,7 @@ def downgrade() -> None:
     assert spec is not None and spec.loader is not None
     m0012 = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(m0012)
-    op.execute(m0012.TURN_LOAD)
-    op.execute(m0012.TURN_SAVE)
+    for _, body in m0012.FUNCTIONS:
+        op.execute(body)
     for signature, _ in NEW:
         op.execute(f"DROP FUNCTION IF EXISTS {signature}")
