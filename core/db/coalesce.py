@@ -37,12 +37,15 @@ class Coalescer(Generic[Call, Result]):
         self._run_many = run_many
         self.max_batch = max_batch
         self._pending: list[tuple[Call, asyncio.Future[Result]]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._sending: set[asyncio.Task[None]] = set()
         self.batches = 0  # sent so far, with `calls`: the mean batch size the service reports
         self.calls = 0
 
     async def __call__(self, call: Call) -> Result:
         loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a new event loop (a CLI run, a job): calls an old one left are orphans
+            self._loop, self._pending = loop, []
         future: asyncio.Future[Result] = loop.create_future()
         self._pending.append((call, future))
         if len(self._pending) >= self.max_batch:

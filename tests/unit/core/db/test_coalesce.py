@@ -122,3 +122,15 @@ async def test_drain_waits_for_the_batches_on_their_way() -> None:
 def test_a_batch_holds_at_least_one_call() -> None:
     with pytest.raises(ValueError):
         Coalescer(Doubler(), max_batch=0)
+
+
+def test_a_new_event_loop_is_not_held_up_by_calls_an_old_one_left() -> None:
+    run = Doubler()
+    coalesce = Coalescer(run)
+    old = asyncio.new_event_loop()
+    old.create_task(coalesce(1))
+    old.call_soon(old.stop)
+    old.run_forever()  # one pass: the call is queued and its end-of-tick send scheduled, then the loop stops
+    old.close()
+    assert asyncio.run(asyncio.wait_for(coalesce(2), 2)) == 4
+    assert run.batches == [[2]]
