@@ -52,6 +52,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def phone_of(phones: list[str], n: int, i: int, connections: int) -> str:
+    """Connection n's phone for its session i, as bench/loadgen/ussd_load.c picks it: phones of its own, since
+    a handset is in one USSD session at a time (shared only when there are fewer phones than connections)."""
+    per = len(phones) // connections
+    return phones[n % len(phones)] if per == 0 else phones[n + (i % per) * connections]
+
+
 def percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
@@ -156,7 +163,7 @@ async def _load(
     async def ussd_worker(session: aiohttp.ClientSession, n: int) -> None:
         i = 0
         while time.perf_counter() < stop:
-            phone = phones[(n + i * concurrency) % len(phones)]
+            phone = phone_of(phones, n, i, concurrency)
             form = {"sessionId": f"ATUid_{secrets.token_hex(8)}", "serviceCode": "*384*1#", "phoneNumber": phone,
                     "networkCode": "63510", "text": ""}  # fmt: skip
             screen = await timed(session, "dial", data=form)
@@ -172,7 +179,7 @@ async def _load(
     async def whatsapp_worker(session: aiohttp.ClientSession, n: int) -> None:
         i = 0
         while time.perf_counter() < stop:
-            wa_id = phones[(n + i * concurrency) % len(phones)].lstrip("+")
+            wa_id = phone_of(phones, n, i, concurrency).lstrip("+")
             body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
                 "messaging_product": "whatsapp", "metadata": {"display_phone_number": "250780000000", "phone_number_id": "1"},
                 "contacts": [{"profile": {"name": "Bench"}, "wa_id": wa_id}],
@@ -292,6 +299,7 @@ def main() -> None:
     args = parser.parse_args()
     args.generator = "c" if c_generator_available() else "python"
 
+    from bench.autovacuum import analyze
     from core.db.migrate import upgrade
     from tests.support.servers import create_database, drop_database, postgres_server_url, redis_server_url
 
@@ -301,6 +309,7 @@ def main() -> None:
     try:
         asyncio.run(upgrade(url))
         phones = asyncio.run(seed(url, args.members))
+        analyze(url)  # a serving database has statistics; unanalysed, the balance read scans a whole group
         env = {"DATABASE_URL": url, "REDIS_URL": redis_server_url(), "IBIMINA_ENV": "development",
                "WHATSAPP_VERIFY_TOKEN": "bench", "WHATSAPP_APP_SECRET": APP_SECRET,
                "PUBLIC_BASE_URL": "http://127.0.0.1", "IBIMINA_DATA_DIR": "/tmp/ibimina-bench", "DATABASE_POOL_SIZE": "20"}  # fmt: skip

@@ -6,7 +6,9 @@
  *
  * Each of C keep-alive connections (one request in flight, no pipelining) runs USSD sessions in a loop:
  * "dial" (text=) then, if the screen offers "N. My savings" (or its Kinyarwanda/French label), "balance"
- * (text=N) with the same sessionId. Connection n, session i uses phone (n + i*C) % len(phones).
+ * (text=N) with the same sessionId. Connection n, session i uses phone n + (i % k)*C, k = len(phones) / C:
+ * each connection has phones of its own, as a handset is in one USSD session at a time (the network holds
+ * one per SIM). With fewer phones than connections, connections share them (n % len(phones)).
  *
  * Closed loop (default): a connection sends its next request as soon as the last one is answered.
  * Open loop (--rate R): each connection owns a schedule of intended send times R/C per second apart
@@ -132,6 +134,14 @@ static void url_encode(char *out, size_t cap, const char *in) {
 
 static char **phones; /* already form-encoded */
 static size_t n_phones;
+
+/* Connection n's phone for its session i: its own phones only, so no two connections are ever in a session
+ * with the same phone (a handset holds one USSD session at a time). */
+static size_t phone_of(size_t n, size_t i) {
+    size_t c = (size_t)opt.connections, per = n_phones / c;
+    if (per == 0) return n % n_phones;
+    return n + (i % per) * c;
+}
 
 static void load_phones(const char *file) {
     FILE *f = fopen(file, "r");
@@ -393,7 +403,7 @@ static void schedule(conn *c, double now, double not_before) {
             return;
         }
         long i = c->session++;
-        c->phone = ((size_t)c->n + (size_t)i * (size_t)opt.connections) % n_phones;
+        c->phone = phone_of((size_t)c->n, (size_t)i);
         snprintf(c->sid, sizeof c->sid, "%016llx", (unsigned long long)rng());
         c->text[0] = 0;
         res.sessions++;
