@@ -7,7 +7,9 @@ query of the function. Most of PostgreSQL's CPU per turn was that, not the rows.
 calls of one tick and, at the end of it, sends them as one call of the statement's array form; every caller
 still waits for its own result, after the commit, so nothing is weaker than a call of its own: the reply
 goes out only once the write is durable, and the next turn reads what this one wrote. A quiet service
-sends batches of one, with no timer and no added wait; a busy one sends bigger batches as load grows.
+sends batches of one, with no timer and no added wait; a busy one sends bigger batches as load grows. The
+price: a batch is one backend's work, so a tick's calls no longer spread over PostgreSQL's cores, and each
+caller waits for the whole batch: at moderate load it buys no latency; it pays off as load grows.
 
 When a batch fails, its calls are retried one at a time, in order, so one bad call fails only its caller.
 """
