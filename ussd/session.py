@@ -157,9 +157,9 @@ class RedisSessionStore:
         lease = Lease(self.lock_prefix + phone, new_token())
         got = await _LOAD_LEASED(self.redis, [*keys, lease.key], [lease.token, self.hold_ms])
         if got[0]:
-            return Loaded(_parsed(got[1]), _parsed(got[2]), lease)
+            return Loaded(*_current_and_latest(got[1], got[2]), lease)
         current, latest = await self.redis.call("MGET", *keys)  # busy: read only, the router will wait its turn
-        return Loaded(_parsed(current), _parsed(latest))
+        return Loaded(*_current_and_latest(current, latest))
 
     async def save(self, state: UssdState, lease: Lease | None = None) -> None:
         keys = (f"ussd:s:{state.session_id}", f"ussd:last:{state.phone}", self.lock_prefix + state.phone)
@@ -223,6 +223,14 @@ async def purge_ussd_sessions(session: AsyncSession, older_than: timedelta = tim
 
 def _state(row: dict[str, Any] | None) -> UssdState | None:
     return _parsed(json.dumps(row)) if row else None
+
+
+def _current_and_latest(
+    current: str | bytes | None, latest: str | bytes | None
+) -> tuple[UssdState | None, UssdState | None]:
+    """Both states; mid-session the phone's latest is this session's (the save writes both), parsed once."""
+    state = _parsed(current)
+    return state, state if latest == current else _parsed(latest)
 
 
 def _parsed(raw: str | bytes | None) -> UssdState | None:
