@@ -41,8 +41,6 @@ class Coalescer(Generic[Call, Result]):
         self._pending: list[tuple[Call, asyncio.Future[Result]]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sending: set[asyncio.Task[None]] = set()
-        self.batches = 0  # sent so far, with `calls`: the mean batch size the service reports
-        self.calls = 0
 
     async def __call__(self, call: Call) -> Result:
         loop = asyncio.get_running_loop()
@@ -60,8 +58,6 @@ class Coalescer(Generic[Call, Result]):
         batch, self._pending = self._pending, []
         if not batch:
             return  # a full batch went already; this was its end-of-tick callback
-        self.batches += 1
-        self.calls += len(batch)
         task = asyncio.get_running_loop().create_task(self._send(batch))
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
@@ -80,21 +76,15 @@ class Coalescer(Generic[Call, Result]):
                 _settle(batch[0][1], exc=exc)
                 return
             log.warning("a batch of %d calls failed (%s); retrying them one at a time", len(batch), exc)
-            for call, future in batch:
-                await self._send_one(call, future)
+            try:
+                for one in batch:
+                    await self._send([one])  # a batch of one settles its own caller
+            except asyncio.CancelledError:  # the callers not retried yet must not wait for ever
+                for _, future in batch:
+                    future.cancel()
+                raise
             return
         for (_, future), result in zip(batch, results, strict=True):
-            _settle(future, result=result)
-
-    async def _send_one(self, call: Call, future: asyncio.Future[Result]) -> None:
-        try:
-            (result,) = await self._run_many([call])
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
-        except Exception as exc:  # noqa: BLE001 - the caller's own failure, delivered to it
-            _settle(future, exc=exc)
-        else:
             _settle(future, result=result)
 
     async def drain(self) -> None:

@@ -38,7 +38,6 @@ async def test_the_calls_of_one_tick_go_as_one_batch_in_order() -> None:
     coalesce = Coalescer(run)
     assert await asyncio.gather(*(coalesce(n) for n in range(5))) == [0, 2, 4, 6, 8]
     assert run.batches == [[0, 1, 2, 3, 4]]
-    assert (coalesce.batches, coalesce.calls) == (1, 5)
 
 
 async def test_a_quiet_service_sends_batches_of_one_without_waiting() -> None:
@@ -134,3 +133,25 @@ def test_a_new_event_loop_is_not_held_up_by_calls_an_old_one_left() -> None:
     old.close()
     assert asyncio.run(asyncio.wait_for(coalesce(2), 2)) == 4
     assert run.batches == [[2]]
+
+
+async def test_callers_still_queued_for_a_retry_are_cancelled_with_it_not_left_waiting() -> None:
+    never = asyncio.Event()
+    batches: list[list[int]] = []
+
+    async def run_many(calls: Sequence[int]) -> list[int]:
+        batches.append(list(calls))
+        if len(calls) > 1:
+            raise ValueError("the batch fails")
+        await never.wait()  # the retry of the first call hangs
+        return list(calls)
+
+    coalesce = Coalescer(run_many)
+    first, second = asyncio.ensure_future(coalesce(1)), asyncio.ensure_future(coalesce(2))
+    await ticks()
+    sending = [t for t in asyncio.all_tasks() if t.get_coro().__qualname__ == "Coalescer._send"]  # type: ignore[union-attr]
+    assert batches == [[1, 2], [1]] and len(sending) == 1
+    sending[0].cancel()
+    done, _ = await asyncio.wait((first, second), timeout=1)
+    assert done == {first, second}  # the second, never retried, does not wait for ever
+    assert first.cancelled() and second.cancelled()
