@@ -24,3 +24,11 @@ def log_native_statements(db: Database, logger: Callable[[Any], None]) -> None:
                 conn.remove_query_logger(logger)
 
     db.native_connection = logged_native  # type: ignore[method-assign]
+
+
+def native_statement_names(db: Database) -> list[str]:
+    """From now on, what each statement db.native_connection() runs calls (its text up to the first
+    parenthesis, e.g. "SELECT * FROM conversation_turn_load_many"), in order, appended to the returned list."""
+    seen: list[str] = []
+    log_native_statements(db, lambda record: seen.append(record.query.split("(")[0]))
+    return seen

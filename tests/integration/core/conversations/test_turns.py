@@ -16,15 +16,9 @@ from core.conversations.models import Conversation, ConversationMessage
 from core.conversations.turns import Line, load_turn, save_turn
 from core.db.database import Database
 from tests.support.factories import make_group, make_member, make_organization
-from tests.support.native_statements import log_native_statements
+from tests.support.native_statements import native_statement_names
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
-
-
-def count_statements(db: Database) -> list[str]:
-    seen: list[str] = []
-    log_native_statements(db, lambda record: seen.append(record.query.split("(")[0]))
-    return seen
 
 
 async def save(db: Database, conversation_id: int, *, state: str, text: str, org: int | None = None,
@@ -49,7 +43,7 @@ async def transcript(db: Database, conversation_id: int) -> list[tuple[str, str]
 async def test_the_loads_of_one_tick_are_one_statement_and_each_gets_its_conversation(db: Database) -> None:
     org = await make_organization(db)
     member = await make_member(db, org, await make_group(db, org), language="en")
-    seen = count_statements(db)
+    seen = native_statement_names(db)
     keys = [member.phone, "+250788555001", "+250788555002", member.phone]  # one key twice: the same row
     rows = await asyncio.gather(*(load_turn(db, key=k, phone=k, channel="ussd") for k in keys))
     assert seen == ["SELECT * FROM conversation_turn_load_many"]
@@ -79,7 +73,7 @@ async def test_the_saves_of_one_tick_are_one_statement_each_turn_whole_and_in_or
     org = await make_organization(db)
     members = [await make_member(db, org, await make_group(db, org)) for _ in range(3)]
     rows = [await load_turn(db, key=m.phone, phone=m.phone, channel="ussd") for m in members]
-    seen = count_statements(db)
+    seen = native_statement_names(db)
     await asyncio.gather(
         *(save(db, r.id, state=f"s{i}", text=f"t{i}", org=org.id, member=m.id) for i, (r, m) in enumerate(zip(rows, members)))
     )  # fmt: skip
@@ -112,7 +106,7 @@ async def test_a_bad_turn_in_a_batch_fails_alone(db: Database) -> None:
 
 async def test_a_batch_naming_a_conversation_twice_is_refused_then_saved_in_order(db: Database) -> None:
     row = await load_turn(db, key="+250788555030", phone="+250788555030", channel="ussd")
-    seen = count_statements(db)
+    seen = native_statement_names(db)
     await asyncio.gather(save(db, row.id, state="first", text="a"), save(db, row.id, state="second", text="b"))
     assert seen == ["SELECT conversation_turn_save_many"] * 3  # the pair, refused; then each on its own
     assert await transcript(db, row.id) == [("in", "a"), ("out", "re: a"), ("in", "b"), ("out", "re: b")]

@@ -10,7 +10,7 @@ from core.db.database import Database
 from core.loans.member_overview import member_overview
 from tests.support.conversations import add_savings
 from tests.support.factories import make_group, make_member, make_organization
-from tests.support.native_statements import log_native_statements
+from tests.support.native_statements import native_statement_names
 
 NOW = datetime.now(UTC)
 STARTS = {"weekly": NOW - timedelta(days=3), "biweekly": NOW - timedelta(days=10), "monthly": NOW - timedelta(days=20)}
@@ -26,8 +26,7 @@ async def test_overviews_of_one_tick_share_a_statement_and_stay_in_their_sacco(d
     await add_savings(db, a, alice, group_a, 12_000, days_ago=1)
     await add_savings(db, b, bosco, group_b, 7_000, days_ago=40)
     alone = [await member_overview(db, a.id, m.id, STARTS) for m in (alice, claire)]
-    seen: list[str] = []
-    log_native_statements(db, lambda record: seen.append(record.query.split("(")[0]))
+    seen = native_statement_names(db)
     asks = [(a.id, alice.id), (b.id, bosco.id), (a.id, claire.id), (a.id, bosco.id)]  # last: B's member asked as A
     together = await asyncio.gather(*(member_overview(db, org, member, STARTS) for org, member in asks))
     assert seen == ["SELECT * FROM member_overview_many"]
