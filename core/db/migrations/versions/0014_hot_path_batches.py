@@ -50,6 +50,7 @@ DECLARE
     v_all text;
 BEGIN
     {_SYSTEM_SCOPE}
+    -- the guard spares the common case (every key known) the insert's executor start-up
     IF EXISTS (SELECT 1 FROM unnest(p_keys) AS k(key)
                 WHERE NOT EXISTS (SELECT 1 FROM conversations c WHERE c.key = k.key)) THEN
         INSERT INTO conversations (key, phone, channel, slots, choices, awaiting)
