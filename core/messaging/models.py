@@ -102,3 +102,23 @@ class UssdSessionRecord(Base):
     state: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
     hops: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class WebhookInboxItem(IdMixin, Base):
+    """A chat webhook's verified payload, stored before the provider is told 200 (migration 0015): the
+    message survives the process that acknowledged it. `claimed_until`: a process is working it until then;
+    `done_at` once worked; `failed_at` when given up after repeated errors (kept, with the last error)."""
+
+    __tablename__ = "webhook_inbox"
+    __table_args__ = (
+        Index("ix_webhook_inbox_open", "id", postgresql_where=text("done_at IS NULL AND failed_at IS NULL")),
+    )
+
+    provider: Mapped[str] = mapped_column(String(16))  # whatsapp, telegram, twilio
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    received_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+    claimed_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    done_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
