@@ -13,8 +13,10 @@ from bot.runtime import Runtime
 from channels.base import ProviderClient
 from channels.delivery import Deliverer
 from channels.registry import build_clients
+from core.db.database import Database
 from core.messaging.dedup import purge_processed
 from core.messaging.errors import RetryLater
+from core.messaging.inbox import purge_done
 from core.messaging.outbox import claim_undispatched
 from core.messaging.pacing import MemoryPacer, Pacer, RedisPacer
 from dialogs.vocabulary import Channel
@@ -55,7 +57,7 @@ async def deliver_outbox(rt: Runtime, *, ids: list[int]) -> str:
 
 async def sweep_outbox(rt: Runtime, *, limit: int = 200) -> dict[str, Any]:
     """Deliver queued rows nobody dispatched (enqueued without a relay running, or lost with a process)
-    and forget old webhook keys and USSD sessions. Beat runs it every minute."""
+    and forget what is past any use (forget_expired). Beat runs it every minute."""
     async with rt.db.system() as session:
         claimed = await claim_undispatched(session, limit=limit)
     outcomes: dict[str, int] = {}
@@ -66,7 +68,15 @@ async def sweep_outbox(rt: Runtime, *, limit: int = 200) -> dict[str, Any]:
             outcome = "retry"
             log.info("sweep: batch %s deferred: %s", batch.batch, exc.reason)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    purged = await purge_processed(rt.db)
-    async with rt.db.system() as session:
-        await purge_ussd_sessions(session)
+    purged = await forget_expired(rt.db)
     return {"batches": len(claimed), "outcomes": outcomes, "purged_webhook_keys": purged}
+
+
+async def forget_expired(db: Database) -> int:
+    """Old webhook keys, worked inbox rows and USSD sessions past any use (beat's sweep, or the relay without a
+    broker). Returns how many webhook keys went."""
+    purged = await purge_processed(db)
+    await purge_done(db)
+    async with db.system() as session:
+        await purge_ussd_sessions(session)
+    return purged

@@ -12,20 +12,23 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.delivery_jobs import channel_clients, close_channel_clients
+from bot.delivery_jobs import channel_clients, close_channel_clients, forget_expired
 from bot.jobs import JobDispatcher
 from bot.keys import JOBS, RUNTIME
 from bot.runtime import Runtime
 from channels.base import CHANNEL_CONTEXT, ChannelContext
 from channels.registry import SHUTDOWN_GRACE, setup_channels
-from core.messaging.dedup import Deduplicator, PgDeduplicator, RedisDeduplicator, purge_processed
+from core.messaging.dedup import Deduplicator, PgDeduplicator, RedisDeduplicator
+from core.messaging.inbox import MAX_ATTEMPTS, claim_due, record_failure
 from core.messaging.outbox import NOTIFY_CHANNEL, claim_undispatched
 from dialogs.vocabulary import Choice, Inbound, InboundHandler, InboundKind, Reply
-from ussd.session import PgSessionStore, RedisSessionStore, UssdSessionStore, purge_ussd_sessions
+from ussd.session import PgSessionStore, RedisSessionStore, UssdSessionStore
 
 log = logging.getLogger(__name__)
 DELIVER_JOB = "messaging.deliver"
 RELAY_POLL_SECONDS = 15.0
+INBOX_POLL_SECONDS = 5.0
+INBOX_CLAIM_LIMIT = 200
 HOUSEKEEPING_SECONDS = 3600.0
 
 
@@ -95,7 +98,47 @@ def setup(app: web.Application, runtime: Runtime, *, handler: InboundHandler | N
     ctx = build_channel_context(runtime, app[JOBS], handler=handler)
     setup_channels(app, ctx)
     app.cleanup_ctx.append(_outbox_relay)
+    app.cleanup_ctx.append(_inbox_recovery)
     return ctx
+
+
+async def _inbox_recovery(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.get_running_loop().create_task(_inbox_loop(app[CHANNEL_CONTEXT]))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _inbox_loop(ctx: ChannelContext) -> None:
+    """Work what the webhook inbox holds for nobody: rows a dead process left claimed (their lease lapsed)
+    and rows stored unclaimed while a process was at capacity. Wakes when this process has room again, at
+    start (catching up after a crash) and every few seconds."""
+    wake = ctx.inbox_wake
+    wake.set()
+    while True:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), timeout=INBOX_POLL_SECONDS)
+        wake.clear()
+        limit = min(ctx.room, INBOX_CLAIM_LIMIT)
+        try:
+            items = await claim_due(ctx.db, limit)
+            for item in items:
+                if item.attempts > MAX_ATTEMPTS:  # claimed again and again, never finished: it kills its worker
+                    await record_failure(ctx.db, item, f"claimed {item.attempts - 1} times without finishing")
+                    log.error("%s webhook %d given up: never finished", item.provider, item.id)
+                else:
+                    ctx.work(item)
+        except Exception:
+            log.exception("inbox recovery pass failed")
+            await asyncio.sleep(1.0)
+            continue
+        if items:
+            log.info("inbox: took up %d stored webhook(s)", len(items))
+        if items and len(items) == limit:
+            wake.set()  # more may be waiting
 
 
 async def _outbox_relay(app: web.Application) -> AsyncIterator[None]:
@@ -142,9 +185,7 @@ async def _relay_loop(runtime: Runtime, jobs: JobDispatcher, wake: asyncio.Event
             now = asyncio.get_running_loop().time()
             if jobs.celery is None and now >= housekeeping_at:  # no beat without a broker: purge here
                 housekeeping_at = now + HOUSEKEEPING_SECONDS
-                await purge_processed(runtime.db)
-                async with runtime.db.system() as session:
-                    await purge_ussd_sessions(session)
+                await forget_expired(runtime.db)
         except Exception:
             log.exception("outbox relay pass failed")
             await asyncio.sleep(1.0)

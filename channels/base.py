@@ -12,6 +12,7 @@ from aiohttp import web
 
 from core.db.database import Database
 from core.messaging.dedup import Deduplicator
+from core.messaging.inbox import InboxItem, mark_done, record_failure, store
 from core.settings import Settings
 from dialogs.vocabulary import Channel, InboundHandler, Reply
 from ussd.session import UssdSessionStore
@@ -52,6 +53,18 @@ class ProviderClient(Protocol):
 Schedule = Callable[[Sequence[int]], None]  # submit a delivery job for these outbox ids
 
 
+@dataclass(frozen=True, slots=True)
+class InboxRoute:
+    """How a provider's stored webhook payloads are worked. `work(payload, retry)`: `retry` when an earlier
+    attempt may have begun it (its process died, or it raised): the de-duplication key may be claimed by that
+    attempt already, which does not stop this one (channels.inbound.claimed_now); the conversation turn itself
+    skips a message it has saved.
+    `key(payload)`: the sender, whose messages are worked in arrival order (None: no order needed)."""
+
+    work: Callable[[Mapping[str, Any], bool], Awaitable[None]]
+    key: Callable[[Mapping[str, Any]], str | None]
+
+
 @dataclass
 class ChannelContext:
     """Everything the adapters use, built once by bot/ (settings passed down, nothing read from env)."""
@@ -64,15 +77,57 @@ class ChannelContext:
     ussd_store: UssdSessionStore
     clients: Mapping[Channel, ProviderClient] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
+    inbox_routes: dict[str, InboxRoute] = field(default_factory=dict)
     max_active: int = 32  # inbound messages worked on at once; the rest wait (keeps acknowledgements quick)
-    max_backlog: int = 5000  # beyond this, webhooks answer 503 and the provider redelivers later
+    max_backlog: int = 5000  # beyond this, stored webhooks wait unclaimed in the inbox for a process with room
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
     _last_by_key: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
     _slots: asyncio.Semaphore | None = None
+    _inbox_wake: asyncio.Event | None = None
+    _left_unclaimed: bool = False
 
     @property
     def overloaded(self) -> bool:
         return len(self._background) >= self.max_backlog
+
+    @property
+    def room(self) -> int:
+        """How many more inbound messages this process takes on before it leaves them in the inbox."""
+        return max(self.max_backlog - len(self._background), 0)
+
+    @property
+    def inbox_wake(self) -> asyncio.Event:
+        """Set when the inbox may hold work for this process (bot/messaging.py's inbox loop waits on it)."""
+        if self._inbox_wake is None:
+            self._inbox_wake = asyncio.Event()
+        return self._inbox_wake
+
+    async def accept(self, provider: str, payload: Mapping[str, Any]) -> None:
+        """Keep a verified webhook payload in the inbox, committed before the webhook answers 200, and work it
+        here after the answer when there is room; otherwise it waits, unclaimed, for the first process with
+        room. Raises when it could not be stored: the webhook must then not acknowledge."""
+        room = not self.overloaded
+        item_id = await store(self.db, provider, payload, claim=room)
+        if room:
+            self.work(InboxItem(item_id, provider, payload, attempts=1))
+        else:
+            self._left_unclaimed = True
+
+    def work(self, item: InboxItem) -> None:
+        """Work a claimed inbox item after the acknowledgement, in its sender's order; done or failed, the
+        row says so."""
+        route = self.inbox_routes[item.provider]
+        self.spawn(self._work(route, item), f"{item.provider} webhook", key=route.key(item.payload))
+
+    async def _work(self, route: InboxRoute, item: InboxItem) -> None:
+        try:
+            await route.work(item.payload, item.attempts > 1)
+        except Exception as exc:  # noqa: BLE001 - recorded on the row and retried later, not lost
+            log.exception("%s webhook %d failed (attempt %d)", item.provider, item.id, item.attempts)
+            if await record_failure(self.db, item, f"{type(exc).__name__}: {exc}"):
+                log.error("%s webhook %d given up after %d attempts", item.provider, item.id, item.attempts)
+            return
+        await mark_done(self.db, item.id)
 
     def spawn(self, coro: Awaitable[Any], what: str, *, key: str | None = None) -> None:
         """Run after the acknowledgement; failures are logged, never lost silently. Work with the same
@@ -93,10 +148,16 @@ class ChannelContext:
 
         task = asyncio.get_running_loop().create_task(guarded())
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(self._finished)
         if key:
             self._last_by_key[key] = task
             task.add_done_callback(lambda t: self._forget(key, t))
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        if self._left_unclaimed and not self.overloaded:  # room again for what was left in the inbox
+            self._left_unclaimed = False
+            self.inbox_wake.set()
 
     def _forget(self, key: str, task: asyncio.Task[Any]) -> None:
         if self._last_by_key.get(key) is task:
@@ -121,9 +182,17 @@ class ChannelContext:
 CHANNEL_CONTEXT = web.AppKey("channel_context", ChannelContext)
 
 
-def busy(request: web.Request) -> web.Response:
-    """Back-pressure: the provider retries later (Meta, Telegram and Twilio all redeliver on 5xx)."""
-    return refuse(503, "overloaded, retry later", request)
+async def accept_or_refuse(
+    request: web.Request, ctx: ChannelContext, provider: str, payload: Mapping[str, Any]
+) -> web.Response | None:
+    """Store the payload in the inbox; None once stored, else the 503 to answer (the provider redelivers a
+    5xx later: nothing is acknowledged that is not kept)."""
+    try:
+        await ctx.accept(provider, payload)
+    except Exception:  # noqa: BLE001 - the database is unreachable or refusing: not acknowledged, not lost
+        log.exception("%s webhook could not be stored", provider)
+        return refuse(503, "could not store the message, retry later", request)
+    return None
 
 
 def refuse(status: int, reason: str, request: web.Request, **details: Any) -> web.Response:

@@ -37,14 +37,15 @@ async def handle_arrival(
     arrival: Arrival,
     *,
     deduplicated: bool = False,
+    retry: bool = False,
     source: str = "reply",
     fallback: Sequence[Reply] = (),
 ) -> list[int]:
     """Process one inbound message at most once; returns the outbox ids of the replies. `deduplicated`:
-    the adapter already claimed the key (it had side effects of its own to guard). `fallback` is sent when
-    the handler has nothing to say."""
-    if not deduplicated and not await ctx.dedup.first_time(arrival.provider, arrival.key):
-        log.info("duplicate %s message %s ignored", arrival.provider, arrival.key)
+    the adapter already claimed the key (it had side effects of its own to guard). `retry`: an earlier
+    attempt may have claimed the key before it died, so a claimed key does not stop this one (the turn skips
+    a message it has saved). `fallback` is sent when the handler has nothing to say."""
+    if not deduplicated and not await claimed_now(ctx, arrival.provider, arrival.key, retry=retry):
         return []
     inbound = arrival.inbound
     async with ctx.db.system() as session:
@@ -66,6 +67,15 @@ async def handle_arrival(
         replies=replies,
         source=source,
     )
+
+
+async def claimed_now(ctx: ChannelContext, provider: str, key: str, *, retry: bool = False) -> bool:
+    """Claim a provider event's de-duplication key; False (logged) when it was claimed before, unless this is
+    a retry of the work that claimed it (the key is still claimed, so later redeliveries stay duplicates)."""
+    if await ctx.dedup.first_time(provider, key) or retry:
+        return True
+    log.info("duplicate %s event %s ignored", provider, key)
+    return False
 
 
 async def queue_replies(

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,13 +25,14 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from channels.base import (
     CHANNEL_CONTEXT,
     ChannelContext,
+    InboxRoute,
     ProviderError,
     SendOptions,
-    busy,
+    accept_or_refuse,
     refuse,
     secret_value,
 )
-from channels.inbound import Arrival, handle_arrival, queue_replies
+from channels.inbound import Arrival, claimed_now, handle_arrival, queue_replies
 from channels.rendering import TelegramMessage, render_telegram, telegram_callback_data
 from core.messaging.identities import identity, link_phone
 from core.phones import try_normalise_phone
@@ -49,6 +50,7 @@ NOT_YOUR_CONTACT = (
 
 
 def setup(app: web.Application, ctx: ChannelContext) -> None:
+    ctx.inbox_routes["telegram"] = InboxRoute(lambda data, retry: work(ctx, data, retry=retry), _sender)
     app.router.add_post(PATH, webhook)
 
 
@@ -71,19 +73,28 @@ async def webhook(request: web.Request) -> web.StreamResponse:
         data = json.loads(await request.read())
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             raise ValueError("update_id missing")
-        update = Update.de_json(data, ctx.extras.get("telegram_bot"))
+        Update.de_json(data, ctx.extras.get("telegram_bot"))
     except (ValueError, TypeError, KeyError) as exc:
         return refuse(400, f"not a Telegram update: {exc}", request)
-    if ctx.overloaded:
-        return busy(request)
-    user = update.effective_user
-    ctx.spawn(process(ctx, update), "telegram update", key=f"telegram:{user.id}" if user else None)
-    return web.Response(text="ok")
+    return await accept_or_refuse(request, ctx, "telegram", data) or web.Response(text="ok")
 
 
-async def process(ctx: ChannelContext, update: Update) -> None:
-    if not await ctx.dedup.first_time("telegram", str(update.update_id)):
-        log.info("duplicate telegram update %s ignored", update.update_id)
+def _sender(data: Mapping[str, Any]) -> str | None:
+    """The Telegram user a stored update is from (orders one user's updates)."""
+    for kind in ALLOWED_UPDATES:
+        user = (data.get(kind) or {}).get("from") or {}
+        if user.get("id") is not None:
+            return f"telegram:{user['id']}"
+    return None
+
+
+async def work(ctx: ChannelContext, data: Mapping[str, Any], *, retry: bool = False) -> None:
+    """A stored update (`retry`: see channels.base.InboxRoute)."""
+    await process(ctx, Update.de_json(dict(data), ctx.extras.get("telegram_bot")), retry=retry)
+
+
+async def process(ctx: ChannelContext, update: Update, *, retry: bool = False) -> None:
+    if not await claimed_now(ctx, "telegram", str(update.update_id), retry=retry):
         return
     user = update.effective_user
     chat = update.effective_chat

@@ -4,7 +4,7 @@ STOP/START honoured, replies sent by REST (AsyncTwilioHttpClient) as numbered te
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 import aiohttp
@@ -19,13 +19,14 @@ from twilio.twiml.messaging_response import MessagingResponse
 from channels.base import (
     CHANNEL_CONTEXT,
     ChannelContext,
+    InboxRoute,
     ProviderError,
     SendOptions,
-    busy,
+    accept_or_refuse,
     refuse,
     secret_value,
 )
-from channels.inbound import Arrival, handle_arrival
+from channels.inbound import Arrival, claimed_now, handle_arrival
 from channels.rendering import render_sms
 from core.messaging.identities import set_opted_out
 from core.messaging.outbox import apply_status
@@ -59,6 +60,7 @@ PERMANENT_CODES = {21211, 21408, 21610, 21612, 21614, 30003, 30005, 30006}
 
 
 def setup(app: web.Application, ctx: ChannelContext) -> None:
+    ctx.inbox_routes["twilio"] = InboxRoute(lambda form, retry: work(ctx, form, retry=retry), _sender)
     app.router.add_post(PATH, webhook)
     app.router.add_post(STATUS_PATH, status_callback)
 
@@ -85,19 +87,37 @@ async def _validated_form(request: web.Request) -> MultiDictProxy[str] | web.Res
 
 
 async def webhook(request: web.Request) -> web.StreamResponse:
+    """Signature and shape first; the empty TwiML answer once the message is stored, the work after it."""
     form = await _validated_form(request)
     if isinstance(form, web.Response):
         return form
     ctx = request.app[CHANNEL_CONTEXT]
-    sid = form.get("MessageSid") or form.get("SmsSid")
-    if not sid:
+    if not (form.get("MessageSid") or form.get("SmsSid")):
         return refuse(400, "MessageSid missing", request)
-    if "MessageStatus" in form and "Body" not in form:  # a status callback posted to the message URL
-        ctx.spawn(_apply_status(ctx, sid, form["MessageStatus"], form.get("ErrorCode")), "twilio status")
-        return _twiml()
-    phone = try_normalise_phone(form.get("From"))
-    if phone is None:
+    if not _is_status(form) and try_normalise_phone(form.get("From")) is None:
         return refuse(400, "From is not a phone number", request)
+    return await accept_or_refuse(request, ctx, "twilio", dict(form)) or _twiml()
+
+
+def _is_status(form: Mapping[str, str]) -> bool:
+    """A status callback posted to the message URL (no Body), not a message."""
+    return "MessageStatus" in form and "Body" not in form
+
+
+def _sender(form: Mapping[str, str]) -> str | None:
+    return None if _is_status(form) else try_normalise_phone(form.get("From"))
+
+
+async def work(ctx: ChannelContext, form: Mapping[str, str], *, retry: bool = False) -> None:
+    """A stored webhook form: a message (STOP/START first) or a status (`retry`: see channels.base.InboxRoute)."""
+    sid = form.get("MessageSid") or form.get("SmsSid") or ""
+    if _is_status(form):
+        await _apply_status(ctx, sid, form["MessageStatus"], form.get("ErrorCode"), retry=retry)
+        return
+    phone = try_normalise_phone(form.get("From"))
+    if phone is None:  # the webhook refused these; a row from elsewhere is logged, not guessed at
+        log.warning("stored twilio message %s has no usable From %r", sid, form.get("From"))
+        return
     body = form.get("Body", "")
     inbound = Inbound(
         channel=Channel.SMS,
@@ -111,20 +131,17 @@ async def webhook(request: web.Request) -> web.StreamResponse:
         channel_user_id=phone,
     )
     arrival = Arrival(inbound, "twilio", sid, address=phone, recipient=phone, phone=phone)
-    if ctx.overloaded:
-        return busy(request)
     keyword = body.strip().upper().rstrip(".!")
     if keyword in STOP_WORDS or keyword in START_WORDS:
-        ctx.spawn(_opt(ctx, arrival, stop=keyword in STOP_WORDS), "twilio opt-out", key=phone)
+        await _opt(ctx, arrival, stop=keyword in STOP_WORDS, retry=retry)
     else:
-        ctx.spawn(handle_arrival(ctx, arrival), "twilio message", key=phone)
-    return _twiml()
+        await handle_arrival(ctx, arrival, retry=retry)
 
 
-async def _opt(ctx: ChannelContext, arrival: Arrival, *, stop: bool) -> None:
+async def _opt(ctx: ChannelContext, arrival: Arrival, *, stop: bool, retry: bool = False) -> None:
     """The number stops (or resumes) receiving SMS at once; the handler still hears it (the member's
     preference, a confirmation in their language), and that one confirmation is let through."""
-    if not await ctx.dedup.first_time(arrival.provider, arrival.key):
+    if not await claimed_now(ctx, arrival.provider, arrival.key, retry=retry):
         return
     async with ctx.db.system() as session:
         await set_opted_out(session, channel="sms", address=arrival.address, opted_out=stop)
@@ -148,12 +165,14 @@ async def status_callback(request: web.Request) -> web.StreamResponse:
     return _twiml()
 
 
-async def _apply_status(ctx: ChannelContext, sid: str, status: str, error_code: str | None) -> None:
+async def _apply_status(
+    ctx: ChannelContext, sid: str, status: str, error_code: str | None, *, retry: bool = False
+) -> None:
     mapped = TWILIO_STATUS.get(status.lower())
     if mapped is None:
         log.info("twilio status %r for %s ignored", status, sid)
         return
-    if not await ctx.dedup.first_time("twilio", f"status:{sid}:{status.lower()}"):
+    if not await claimed_now(ctx, "twilio", f"status:{sid}:{status.lower()}", retry=retry):
         return
     async with ctx.db.system() as session:
         await apply_status(

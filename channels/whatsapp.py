@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,13 +31,14 @@ from pywa_async.types.message_status import MessageStatus
 from channels.base import (
     CHANNEL_CONTEXT,
     ChannelContext,
+    InboxRoute,
     ProviderError,
     SendOptions,
-    busy,
+    accept_or_refuse,
     refuse,
     secret_value,
 )
-from channels.inbound import Arrival, handle_arrival
+from channels.inbound import Arrival, claimed_now, handle_arrival
 from channels.rendering import WaKind, WhatsAppMessage, render_whatsapp
 from core.messaging.outbox import apply_status
 from core.messaging.status import WHATSAPP_STATUS
@@ -72,7 +73,8 @@ def parser_client(settings: Settings) -> WhatsApp:
 
 
 def setup(app: web.Application, ctx: ChannelContext) -> None:
-    ctx.extras["whatsapp_parser"] = parser_client(ctx.settings)
+    wa = ctx.extras["whatsapp_parser"] = parser_client(ctx.settings)
+    ctx.inbox_routes["whatsapp"] = InboxRoute(lambda data, retry: process(ctx, wa, data, retry=retry), _first_sender)
     app.router.add_get(PATH, verify)
     app.router.add_post(PATH, webhook)
 
@@ -94,7 +96,7 @@ async def verify(request: web.Request) -> web.StreamResponse:
 
 
 async def webhook(request: web.Request) -> web.StreamResponse:
-    """Signature first, then shape; 200 at once, the work continues after the acknowledgement."""
+    """Signature first, then shape; 200 once the notification is stored, the work continues after it."""
     ctx = request.app[CHANNEL_CONTEXT]
     if secret_value(ctx.settings.whatsapp_app_secret) is None:
         return refuse(503, "WHATSAPP_APP_SECRET is not configured", request)
@@ -110,13 +112,10 @@ async def webhook(request: web.Request) -> web.StreamResponse:
         return refuse(400, "not a whatsapp_business_account notification", request)
     if not isinstance(data.get("entry"), list):
         return refuse(400, "entry[] missing", request)
-    if ctx.overloaded:
-        return busy(request)
-    ctx.spawn(process(ctx, wa, data), "whatsapp webhook", key=_first_sender(data))
-    return web.Response(text="ok")
+    return await accept_or_refuse(request, ctx, "whatsapp", data) or web.Response(text="ok")
 
 
-def _first_sender(data: dict[str, Any]) -> str | None:
+def _first_sender(data: Mapping[str, Any]) -> str | None:
     """Who the notification is from (orders one member's messages); None for status-only posts."""
     for entry in data["entry"]:
         for change in (entry or {}).get("changes") or []:
@@ -133,15 +132,16 @@ class StatusEvent:
     error: str | None
 
 
-async def process(ctx: ChannelContext, wa: WhatsApp, data: dict[str, Any]) -> None:
+async def process(ctx: ChannelContext, wa: WhatsApp, data: Mapping[str, Any], *, retry: bool = False) -> None:
+    """Every message and status of a stored notification (`retry`: see channels.base.InboxRoute)."""
     for event in parse(wa, data):
         if isinstance(event, StatusEvent):
-            await _apply(ctx, event)
+            await _apply(ctx, event, retry=retry)
         else:
-            await handle_arrival(ctx, event)
+            await handle_arrival(ctx, event, retry=retry)
 
 
-def parse(wa: WhatsApp, data: dict[str, Any]) -> Iterator[Arrival | StatusEvent]:
+def parse(wa: WhatsApp, data: Mapping[str, Any]) -> Iterator[Arrival | StatusEvent]:
     """Every message and status of every entry/change, each parsed by pywa as a one-item update."""
     for entry in data.get("entry") or []:
         for change in (entry or {}).get("changes") or []:
@@ -229,12 +229,12 @@ def _status(wa: WhatsApp, entry: Any, value: Any, st: dict[str, Any]) -> StatusE
     return StatusEvent(parsed.id, str(parsed.status), error)
 
 
-async def _apply(ctx: ChannelContext, event: StatusEvent) -> None:
+async def _apply(ctx: ChannelContext, event: StatusEvent, *, retry: bool = False) -> None:
     status = WHATSAPP_STATUS.get(event.status)
     if status is None:
         log.info("whatsapp status %r ignored", event.status)
         return
-    if not await ctx.dedup.first_time("whatsapp", f"status:{event.message_id}:{event.status}"):
+    if not await claimed_now(ctx, "whatsapp", f"status:{event.message_id}:{event.status}", retry=retry):
         return
     async with ctx.db.system() as session:
         changed = await apply_status(

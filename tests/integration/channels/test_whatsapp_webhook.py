@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import pytest
 from sqlalchemy import select
 
-from channels.base import CHANNEL_CONTEXT
 from core.messaging.models import OutboxMessage
 from core.messaging.outbox import enqueue_replies, record_sent
 from dialogs.vocabulary import Inbound, InboundKind, Reply
@@ -208,16 +207,3 @@ async def test_statuses_move_forward_only(channel_app: AppFactory) -> None:
     assert await post("status_sent.json") == "delivered"  # late 'sent' does not undo 'delivered'
     assert await post("status_read.json") == "read"
     assert await post("status_failed.json") == "read"  # nor does a stray failure after it was read
-
-
-async def test_an_overloaded_instance_asks_meta_to_redeliver(channel_app: AppFactory) -> None:
-    handler = ScriptedHandler()
-    client = await channel_app(handler=handler)
-    client.server.app[CHANNEL_CONTEXT].max_backlog = 0
-    body, _ = fresh_whatsapp("text_message.json", phone=unique_phone())
-    r = await client.post("/channels/whatsapp", data=body, headers=signed(body))
-    assert r.status == 503
-    client.server.app[CHANNEL_CONTEXT].max_backlog = 5000
-    assert (await client.post("/channels/whatsapp", data=body, headers=signed(body))).status == 200
-    await settle(client)
-    assert len(handler.seen) == 1  # the redelivery was not mistaken for a duplicate

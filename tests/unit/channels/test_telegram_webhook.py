@@ -3,6 +3,7 @@ when a setting is missing or Telegram could not deliver to it; the CLI turns ref
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -31,7 +32,9 @@ async def test_the_registered_url_reaches_the_webhook_handler() -> None:
     target = webhook_target(settings())
     path = target.url.removeprefix("https://ibimina.example.rw")
     app = web.Application()
-    telegram_channel.setup(app, None)  # type: ignore[arg-type]  # setup only mounts the route
+    context = SimpleNamespace(inbox_routes={})  # setup mounts the route and names how stored updates are worked
+    telegram_channel.setup(app, context)  # type: ignore[arg-type]
+    assert "telegram" in context.inbox_routes
     match = await app.router.resolve(make_mocked_request("POST", path, app=app))
     assert match.handler is telegram_channel.webhook
     assert target.secret_token == "hook-secret_1"

@@ -1,0 +1,185 @@
+"""The webhook inbox over HTTP: a chat message is stored before its 200, worked from the store, taken up by
+another process when the one that acknowledged it died, kept and retried when its work fails, and never
+acknowledged when it could not be stored."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+
+from aiohttp.test_utils import TestClient
+from sqlalchemy import Text, make_url, select, update
+
+from channels.base import CHANNEL_CONTEXT
+from core.db.database import Database
+from core.messaging.inbox import store
+from core.messaging.models import OutboxMessage, WebhookInboxItem
+from dialogs.vocabulary import Inbound, Reply
+from tests.integration.channels.conftest import TEST_SECRETS, AppFactory, ScriptedHandler, runtime_of, settle
+from tests.integration.channels.test_telegram_webhook import HEADERS as TELEGRAM_HEADERS
+from tests.integration.channels.test_telegram_webhook import PATH as TELEGRAM_PATH
+from tests.integration.channels.test_telegram_webhook import new_user_id
+from tests.support.provider_payloads import fresh_whatsapp, meta_signature, telegram_update, unique_phone
+
+
+def signed(body: bytes) -> dict[str, str]:
+    secret = TEST_SECRETS["whatsapp_app_secret"]
+    return {"Content-Type": "application/json", "X-Hub-Signature-256": meta_signature(body, secret)}
+
+
+async def inbox_rows(client: TestClient, marker: str) -> list[WebhookInboxItem]:
+    """The inbox rows whose payload mentions `marker` (a wamid, a Telegram user id)."""
+    async with runtime_of(client).db.system() as s:
+        rows = await s.execute(
+            select(WebhookInboxItem)
+            .where(WebhookInboxItem.payload.cast(Text).contains(marker))
+            .order_by(WebhookInboxItem.id)
+        )
+        return list(rows.scalars())
+
+
+async def outbox_texts(client: TestClient, recipient: str) -> list[str]:
+    async with runtime_of(client).db.system() as s:
+        rows = await s.execute(
+            select(OutboxMessage.text).where(OutboxMessage.recipient == recipient).order_by(OutboxMessage.id)
+        )
+        return list(rows.scalars())
+
+
+async def until(condition: object, seconds: float = 10.0) -> None:
+    """Wait for the inbox loop (it wakes on room, at start and every few seconds)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not await condition():  # type: ignore[operator]
+        assert asyncio.get_running_loop().time() < deadline, "the inbox loop did not take the message up"
+        await asyncio.sleep(0.05)
+
+
+async def test_a_message_is_stored_before_its_200_and_marked_done_once_worked(channel_app: AppFactory) -> None:
+    client = await channel_app()
+    phone = unique_phone()
+    body, ids = fresh_whatsapp("text_message.json", phone=phone)
+    (wamid,) = ids.values()
+    assert (await client.post("/channels/whatsapp", data=body, headers=signed(body))).status == 200
+    (stored,) = await inbox_rows(client, wamid)  # committed by the time Meta hears 200
+    assert stored.provider == "whatsapp" and stored.payload == json.loads(body)
+    await settle(client)
+    (worked,) = await inbox_rows(client, wamid)
+    assert worked.done_at is not None and worked.attempts == 1 and worked.error is None
+    assert await outbox_texts(client, phone) == ["Your savings: RWF 12,000."]
+
+
+async def test_at_capacity_the_message_waits_in_the_inbox_and_is_worked_when_there_is_room(
+    channel_app: AppFactory,
+) -> None:
+    handler = ScriptedHandler()
+    client = await channel_app(handler=handler)
+    ctx = client.server.app[CHANNEL_CONTEXT]
+    ctx.max_backlog = 0
+    phone = unique_phone()
+    body, ids = fresh_whatsapp("text_message.json", phone=phone)
+    (wamid,) = ids.values()
+    assert (await client.post("/channels/whatsapp", data=body, headers=signed(body))).status == 200
+    (waiting,) = await inbox_rows(client, wamid)
+    assert waiting.claimed_until is None and waiting.attempts == 0 and handler.seen == []
+    ctx.max_backlog = 5000
+    ctx.inbox_wake.set()
+
+    async def answered() -> bool:
+        return bool(await outbox_texts(client, phone))
+
+    await until(answered)
+    await settle(client)
+    assert [i.text for i in handler.seen] == ["Balance"]
+    (worked,) = await inbox_rows(client, wamid)
+    assert worked.done_at is not None and worked.attempts == 1
+
+
+async def test_a_message_acknowledged_by_a_process_that_died_is_worked_by_the_next(
+    channel_app: AppFactory, db: Database
+) -> None:
+    phone = unique_phone()
+    body, ids = fresh_whatsapp("text_message.json", phone=phone)
+    (wamid,) = ids.values()
+    handler = ScriptedHandler()
+    client = await channel_app(handler=handler)
+    ctx = client.server.app[CHANNEL_CONTEXT]
+    # What another process left when it died: the stored, claimed row and the de-duplication key it had
+    # claimed, and no reply. Its claim lapses; this process's inbox loop takes the row up.
+    item_id = await store(db, "whatsapp", json.loads(body), claim=True)
+    assert await ctx.dedup.first_time("whatsapp", f"msg:{wamid}")
+    async with db.system() as s:
+        await s.execute(update(WebhookInboxItem).where(WebhookInboxItem.id == item_id).values(claimed_until=None))
+    ctx.inbox_wake.set()
+
+    async def answered() -> bool:
+        return bool(await outbox_texts(client, phone))
+
+    await until(answered)
+    await settle(client)
+    assert [i.text for i in handler.seen] == ["Balance"]
+    assert await outbox_texts(client, phone) == ["Your savings: RWF 12,000."]
+    (worked,) = await inbox_rows(client, wamid)
+    assert worked.done_at is not None and worked.attempts == 2
+    # Meta redelivering the same message later is still a duplicate
+    assert (await client.post("/channels/whatsapp", data=body, headers=signed(body))).status == 200
+    await settle(client)
+    assert len(handler.seen) == 1
+
+
+class FailsOnce(ScriptedHandler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    async def __call__(self, inbound: Inbound) -> Sequence[Reply]:
+        if not self.failed:
+            self.failed = True
+            raise RuntimeError("the database blinked")
+        return await super().__call__(inbound)
+
+
+async def test_a_message_whose_work_fails_is_kept_with_its_error_and_retried(channel_app: AppFactory) -> None:
+    handler = FailsOnce()
+    client = await channel_app(handler=handler)
+    user = new_user_id()
+    update_json = telegram_update("text_message.json", user_id=user)
+    assert (await client.post(TELEGRAM_PATH, json=update_json, headers=TELEGRAM_HEADERS)).status == 200
+    await settle(client)
+    (failed,) = await inbox_rows(client, str(user))
+    assert failed.done_at is None and failed.error == "RuntimeError: the database blinked"
+    assert failed.claimed_until is not None  # paused before the retry, not given up
+    async with runtime_of(client).db.system() as s:  # skip the pause
+        await s.execute(update(WebhookInboxItem).where(WebhookInboxItem.id == failed.id).values(claimed_until=None))
+    client.server.app[CHANNEL_CONTEXT].inbox_wake.set()
+    chat = str(update_json["message"]["chat"]["id"])
+
+    async def answered() -> bool:
+        return bool(await outbox_texts(client, chat))
+
+    await until(answered)
+    await settle(client)
+    (worked,) = await inbox_rows(client, str(user))
+    assert worked.done_at is not None and worked.attempts == 2 and worked.error is None
+    assert len(handler.seen) == 1  # the second attempt got through the de-duplication its first had claimed
+
+
+async def test_a_message_that_cannot_be_stored_is_not_acknowledged(
+    channel_app: AppFactory, database_url: str
+) -> None:
+    handler = ScriptedHandler()
+    client = await channel_app(handler=handler)
+    ctx = client.server.app[CHANNEL_CONTEXT]
+    working_db = ctx.db
+    closed_port = make_url(database_url).set(port=9).render_as_string(hide_password=False)
+    unreachable = Database(closed_port, pool_size=1)
+    ctx.db = unreachable
+    try:
+        body, _ = fresh_whatsapp("text_message.json", phone=unique_phone())
+        r = await client.post("/channels/whatsapp", data=body, headers=signed(body))
+        assert r.status == 503 and "retry later" in (await r.json())["error"]
+    finally:
+        ctx.db = working_db
+        await unreachable.dispose()
+    await settle(client)
+    assert handler.seen == []  # Meta redelivers what was not acknowledged
