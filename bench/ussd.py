@@ -16,7 +16,8 @@ reference is not held back by its client), --concurrency connections each runnin
                over the same connections; each latency runs from the request's intended send time (no
                coordinated omission): the p99 at the target's throughput.
 Then it posts signed WhatsApp messages to the service from an aiohttp client pool and measures the
-acknowledgement. Every server runs on the event loop `ibimina serve` uses (uvloop where installed).
+acknowledgement, and counts what was acknowledged but not yet worked when the load stopped (kept in the
+webhook inbox, so a process killed then loses none of it). Every server runs on the event loop `ibimina serve` uses (uvloop where installed).
 Without gcc the USSD load falls back to the aiohttp client pool (closed loop only), which saturates first.
 """
 
@@ -247,6 +248,18 @@ async def seed(url: str, members: int) -> list[str]:
     return phones
 
 
+async def inbox_backlog(url: str) -> Any:
+    """What the service has acknowledged and not yet worked (it survives the process: core/messaging/inbox)."""
+    from core.db.database import Database
+    from core.messaging.inbox import backlog
+
+    db = Database(url, pool_size=1)
+    try:
+        return await backlog(db)
+    finally:
+        await db.dispose()
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU a process has used (Linux /proc; NaN elsewhere)."""
     try:
@@ -364,6 +377,9 @@ def main() -> None:
         print(line("WhatsApp POST acknowledgement", ack, "ack"))
         for answer in ack["odd"]:
             print("  not acknowledged (Meta redelivers a non-200):", repr(answer))
+        waiting = asyncio.run(inbox_backlog(url))
+        print(f"  when the load stopped, {waiting.waiting:,} acknowledged messages were still to be worked, kept in "
+              f"the webhook inbox (oldest {waiting.oldest_seconds or 0:.1f} s)")  # fmt: skip
     finally:
         for proc in procs:
             proc.kill()  # the service would otherwise finish the WhatsApp backlog first
