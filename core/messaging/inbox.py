@@ -145,3 +145,27 @@ async def purge_done(db: Database, older_than: timedelta = RETENTION) -> int:
             )
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def given_up(db: Database, limit: int = 50) -> list[WebhookInboxItem]:
+    """Rows given up after repeated failures, newest first, for a person to look at (`ibimina inbox`)."""
+    async with db.system() as session:
+        rows = await session.scalars(
+            select(WebhookInboxItem)
+            .where(WebhookInboxItem.failed_at.is_not(None))
+            .order_by(WebhookInboxItem.id.desc())
+            .limit(limit)
+        )
+        return list(rows)
+
+
+async def requeue(db: Database, item_id: int) -> bool:
+    """Put a given-up row back (its cause fixed): the next process with room works it, with MAX_ATTEMPTS
+    again. False when there is no such given-up row."""
+    async with db.system() as session:
+        result = await session.execute(
+            update(WebhookInboxItem)
+            .where(WebhookInboxItem.id == item_id, WebhookInboxItem.failed_at.is_not(None))
+            .values(failed_at=None, claimed_until=None, attempts=0)
+        )
+        return bool(getattr(result, "rowcount", 0))
