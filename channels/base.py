@@ -169,13 +169,14 @@ class ChannelContext:
 
     async def drain(self, grace: float | None = None) -> None:
         """Wait for background processing (tests, shutdown). After `grace` seconds, what is left is cancelled and
-        counted in the log (those messages were acknowledged: the sender is told nothing)."""
+        counted in the log; those messages stay in the webhook inbox, and another process (or this one's
+        successor) takes them up when their claim lapses (core.messaging.inbox.LEASE)."""
         deadline = None if grace is None else asyncio.get_running_loop().time() + grace
         while self._background:
             left = None if deadline is None else deadline - asyncio.get_running_loop().time()
             if left is not None and left <= 0:
                 pending = list(self._background)
-                log.error("shutdown: %d inbound message(s) still in progress are abandoned", len(pending))
+                log.warning("shutdown: %d inbound message(s) still in progress are left to the inbox", len(pending))
                 for task in pending:
                     task.cancel()
                 await asyncio.gather(*pending, return_exceptions=True)
