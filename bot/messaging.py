@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import importlib.util
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -102,14 +102,21 @@ def setup(app: web.Application, runtime: Runtime, *, handler: InboundHandler | N
     return ctx
 
 
-async def _inbox_recovery(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.get_running_loop().create_task(_inbox_loop(app[CHANNEL_CONTEXT]))
+@contextlib.asynccontextmanager
+async def _running(loop_coro: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
+    """A background loop for as long as the block lasts, cancelled and awaited at its end."""
+    task = asyncio.get_running_loop().create_task(loop_coro)
     try:
         yield
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def _inbox_recovery(app: web.Application) -> AsyncIterator[None]:
+    async with _running(_inbox_loop(app[CHANNEL_CONTEXT])):
+        yield
 
 
 async def _inbox_loop(ctx: ChannelContext) -> None:
@@ -155,13 +162,10 @@ async def _outbox_relay(app: web.Application) -> AsyncIterator[None]:
         log.warning(
             "outbox relay: LISTEN unavailable, polling every %.0fs", RELAY_POLL_SECONDS, exc_info=True
         )
-    task = asyncio.get_running_loop().create_task(_relay_loop(runtime, jobs, wake))
     try:
-        yield
+        async with _running(_relay_loop(runtime, jobs, wake)):
+            yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         if listener is not None:
             with contextlib.suppress(Exception):
                 await listener.close()

@@ -47,12 +47,20 @@ async def outbox_texts(client: TestClient, recipient: str) -> list[str]:
         return list(rows.scalars())
 
 
-async def until(condition: object, seconds: float = 10.0) -> None:
-    """Wait for the inbox loop (it wakes on room, at start and every few seconds)."""
+async def lapse(db: Database, item_id: int) -> None:
+    """What a dead process (or the pause before a retry) leaves: a claim that has run out."""
+    async with db.system() as s:
+        await s.execute(update(WebhookInboxItem).where(WebhookInboxItem.id == item_id).values(claimed_until=None))
+
+
+async def worked_from_inbox(client: TestClient, recipient: str, seconds: float = 10.0) -> None:
+    """Wake the app's inbox loop and wait until what it took up has answered `recipient`."""
+    client.server.app[CHANNEL_CONTEXT].inbox_wake.set()
     deadline = asyncio.get_running_loop().time() + seconds
-    while not await condition():  # type: ignore[operator]
+    while not await outbox_texts(client, recipient):
         assert asyncio.get_running_loop().time() < deadline, "the inbox loop did not take the message up"
         await asyncio.sleep(0.05)
+    await settle(client)
 
 
 async def test_a_message_is_stored_before_its_200_and_marked_done_once_worked(channel_app: AppFactory) -> None:
@@ -83,13 +91,7 @@ async def test_at_capacity_the_message_waits_in_the_inbox_and_is_worked_when_the
     (waiting,) = await inbox_rows(client, wamid)
     assert waiting.claimed_until is None and waiting.attempts == 0 and handler.seen == []
     ctx.max_backlog = 5000
-    ctx.inbox_wake.set()
-
-    async def answered() -> bool:
-        return bool(await outbox_texts(client, phone))
-
-    await until(answered)
-    await settle(client)
+    await worked_from_inbox(client, phone)
     assert [i.text for i in handler.seen] == ["Balance"]
     (worked,) = await inbox_rows(client, wamid)
     assert worked.done_at is not None and worked.attempts == 1
@@ -108,15 +110,8 @@ async def test_a_message_acknowledged_by_a_process_that_died_is_worked_by_the_ne
     # claimed, and no reply. Its claim lapses; this process's inbox loop takes the row up.
     item_id = await store(db, "whatsapp", json.loads(body), claim=True)
     assert await ctx.dedup.first_time("whatsapp", f"msg:{wamid}")
-    async with db.system() as s:
-        await s.execute(update(WebhookInboxItem).where(WebhookInboxItem.id == item_id).values(claimed_until=None))
-    ctx.inbox_wake.set()
-
-    async def answered() -> bool:
-        return bool(await outbox_texts(client, phone))
-
-    await until(answered)
-    await settle(client)
+    await lapse(db, item_id)
+    await worked_from_inbox(client, phone)
     assert [i.text for i in handler.seen] == ["Balance"]
     assert await outbox_texts(client, phone) == ["Your savings: RWF 12,000."]
     (worked,) = await inbox_rows(client, wamid)
@@ -149,16 +144,8 @@ async def test_a_message_whose_work_fails_is_kept_with_its_error_and_retried(cha
     (failed,) = await inbox_rows(client, str(user))
     assert failed.done_at is None and failed.error == "RuntimeError: the database blinked"
     assert failed.claimed_until is not None  # paused before the retry, not given up
-    async with runtime_of(client).db.system() as s:  # skip the pause
-        await s.execute(update(WebhookInboxItem).where(WebhookInboxItem.id == failed.id).values(claimed_until=None))
-    client.server.app[CHANNEL_CONTEXT].inbox_wake.set()
-    chat = str(update_json["message"]["chat"]["id"])
-
-    async def answered() -> bool:
-        return bool(await outbox_texts(client, chat))
-
-    await until(answered)
-    await settle(client)
+    await lapse(runtime_of(client).db, failed.id)  # skip the pause
+    await worked_from_inbox(client, str(update_json["message"]["chat"]["id"]))
     (worked,) = await inbox_rows(client, str(user))
     assert worked.done_at is not None and worked.attempts == 2 and worked.error is None
     assert len(handler.seen) == 1  # the second attempt got through the de-duplication its first had claimed
