@@ -91,10 +91,6 @@ class ChannelContext:
     _left_unclaimed: bool = False
 
     @property
-    def overloaded(self) -> bool:
-        return len(self._background) >= self.max_backlog
-
-    @property
     def room(self) -> int:
         """How many more inbound messages this process takes on before it leaves them in the inbox."""
         return max(self.max_backlog - len(self._background), 0)
@@ -110,9 +106,9 @@ class ChannelContext:
         """Keep a verified webhook payload in the inbox, committed before the webhook answers 200, and work it
         here after the answer when there is room; otherwise it waits, unclaimed, for the first process with
         room. Raises when it could not be stored: the webhook must then not acknowledge."""
-        room = not self.overloaded
-        item_id = await store(self.db, provider, payload, claim=room)
-        if room:
+        has_room = self.room > 0
+        item_id = await store(self.db, provider, payload, claim=has_room)
+        if has_room:
             self.work(InboxItem(item_id, provider, payload, attempts=1))
         else:
             self._left_unclaimed = True
@@ -159,7 +155,7 @@ class ChannelContext:
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._background.discard(task)
-        if self._left_unclaimed and not self.overloaded:  # room again for what was left in the inbox
+        if self._left_unclaimed and self.room:  # room again for what was left in the inbox
             self._left_unclaimed = False
             self.inbox_wake.set()
 

@@ -8,12 +8,11 @@ import secrets
 from pathlib import Path
 
 from click.testing import CliRunner
-from sqlalchemy import update
 
 from bot.cli import main
 from core.db.database import Database
 from core.messaging.inbox import MAX_ATTEMPTS, InboxItem, claim_due, record_failure, store
-from core.messaging.models import WebhookInboxItem
+from tests.support.inbox import finish_open_inbox
 
 
 async def test_inbox_shows_given_up_rows_and_retry_puts_one_back(
@@ -39,5 +38,4 @@ async def test_inbox_shows_given_up_rows_and_retry_puts_one_back(
     assert [(i.id, i.attempts) for i in claimed] == [(item_id, 1)]  # a fresh set of attempts
     again = await asyncio.to_thread(run, "--retry", str(item_id))
     assert again.exit_code == 1 and "no given-up inbox row" in again.output  # type: ignore[attr-defined]
-    async with db.system() as s:  # worked, for other tests' inbox loops
-        await s.execute(update(WebhookInboxItem).where(WebhookInboxItem.done_at.is_(None)).values(done_at=WebhookInboxItem.received_at))
+    await finish_open_inbox(db)

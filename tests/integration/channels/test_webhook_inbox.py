@@ -9,7 +9,7 @@ import json
 from collections.abc import Sequence
 
 from aiohttp.test_utils import TestClient
-from sqlalchemy import Text, make_url, select, update
+from sqlalchemy import Text, make_url, select
 
 from channels.base import CHANNEL_CONTEXT
 from core.db.database import Database
@@ -20,6 +20,7 @@ from tests.integration.channels.conftest import TEST_SECRETS, AppFactory, Script
 from tests.integration.channels.test_telegram_webhook import HEADERS as TELEGRAM_HEADERS
 from tests.integration.channels.test_telegram_webhook import PATH as TELEGRAM_PATH
 from tests.integration.channels.test_telegram_webhook import new_user_id
+from tests.support.inbox import lapse_claims
 from tests.support.provider_payloads import fresh_whatsapp, meta_signature, telegram_update, unique_phone
 
 
@@ -45,12 +46,6 @@ async def outbox_texts(client: TestClient, recipient: str) -> list[str]:
             select(OutboxMessage.text).where(OutboxMessage.recipient == recipient).order_by(OutboxMessage.id)
         )
         return list(rows.scalars())
-
-
-async def lapse(db: Database, item_id: int) -> None:
-    """What a dead process (or the pause before a retry) leaves: a claim that has run out."""
-    async with db.system() as s:
-        await s.execute(update(WebhookInboxItem).where(WebhookInboxItem.id == item_id).values(claimed_until=None))
 
 
 async def worked_from_inbox(client: TestClient, recipient: str, seconds: float = 10.0) -> None:
@@ -110,7 +105,7 @@ async def test_a_message_acknowledged_by_a_process_that_died_is_worked_by_the_ne
     # claimed, and no reply. Its claim lapses; this process's inbox loop takes the row up.
     item_id = await store(db, "whatsapp", json.loads(body), claim=True)
     assert await ctx.dedup.first_time("whatsapp", f"msg:{wamid}")
-    await lapse(db, item_id)
+    await lapse_claims(db, item_id)
     await worked_from_inbox(client, phone)
     assert [i.text for i in handler.seen] == ["Balance"]
     assert await outbox_texts(client, phone) == ["Your savings: RWF 12,000."]
@@ -144,7 +139,7 @@ async def test_a_message_whose_work_fails_is_kept_with_its_error_and_retried(cha
     (failed,) = await inbox_rows(client, str(user))
     assert failed.done_at is None and failed.error == "RuntimeError: the database blinked"
     assert failed.claimed_until is not None  # paused before the retry, not given up
-    await lapse(runtime_of(client).db, failed.id)  # skip the pause
+    await lapse_claims(runtime_of(client).db, failed.id)  # skip the pause
     await worked_from_inbox(client, str(update_json["message"]["chat"]["id"]))
     (worked,) = await inbox_rows(client, str(user))
     assert worked.done_at is not None and worked.attempts == 2 and worked.error is None

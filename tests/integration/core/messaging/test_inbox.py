@@ -20,6 +20,7 @@ from core.messaging.inbox import (
     store,
 )
 from core.messaging.models import WebhookInboxItem
+from tests.support.inbox import finish_open_inbox, lapse_claims
 from tests.support.native_statements import native_statement_names
 
 
@@ -32,22 +33,6 @@ async def row(db: Database, item_id: int) -> WebhookInboxItem:
         found = await s.get(WebhookInboxItem, item_id)
         assert found is not None
         return found
-
-
-async def lapse(db: Database, *ids: int) -> None:
-    """What a process that died leaves: its claim runs out."""
-    async with db.system() as s:
-        await s.execute(
-            update(WebhookInboxItem).where(WebhookInboxItem.id.in_(ids)).values(claimed_until=None)
-        )
-
-
-async def finish_open(db: Database) -> None:
-    """Leave no open rows for other tests' apps, whose recovery loops claim what nobody works."""
-    async with db.system() as s:
-        await s.execute(
-            update(WebhookInboxItem).where(WebhookInboxItem.done_at.is_(None)).values(done_at=WebhookInboxItem.received_at)
-        )
 
 
 async def test_the_stores_of_one_tick_are_one_statement_and_keep_their_order(db: Database) -> None:
@@ -67,13 +52,13 @@ async def test_the_stores_of_one_tick_are_one_statement_and_keep_their_order(db:
 
 
 async def test_only_rows_nobody_works_are_claimed_and_each_once(db: Database) -> None:
-    await finish_open(db)
+    await finish_open_inbox(db)
     claimed_here = await store(db, "telegram", payload(), claim=True)  # this process works it
     waiting = await store(db, "telegram", payload(), claim=False)  # stored at capacity
     orphaned = await store(db, "telegram", payload(), claim=True)  # its process died
     done = await store(db, "telegram", payload(), claim=False)
     await mark_done(db, done)
-    await lapse(db, orphaned)
+    await lapse_claims(db, orphaned)
 
     first, second = await asyncio.gather(claim_due(db, 10), claim_due(db, 10))
     got = sorted([i.id for i in first] + [i.id for i in second])
@@ -82,11 +67,11 @@ async def test_only_rows_nobody_works_are_claimed_and_each_once(db: Database) ->
     assert by_id[waiting].attempts == 1 and by_id[orphaned].attempts == 2
     assert await claim_due(db, 10) == []  # now claimed for the lease
     assert (await row(db, claimed_here)).attempts == 1
-    await finish_open(db)
+    await finish_open_inbox(db)
 
 
 async def test_a_failing_row_waits_longer_each_time_then_is_given_up(db: Database) -> None:
-    await finish_open(db)
+    await finish_open_inbox(db)
     item_id = await store(db, "twilio", payload(), claim=True)
     item = InboxItem(item_id, "twilio", {}, attempts=1)
     assert await record_failure(db, item, "RuntimeError: boom") is False
@@ -99,11 +84,11 @@ async def test_a_failing_row_waits_longer_each_time_then_is_given_up(db: Databas
     assert await claim_due(db, 10) == []
     counts = await backlog(db)
     assert counts.failed >= 1
-    await finish_open(db)
+    await finish_open_inbox(db)
 
 
 async def test_backlog_counts_what_waits_and_purge_forgets_only_old_done_rows(db: Database) -> None:
-    await finish_open(db)
+    await finish_open_inbox(db)
     waiting = await store(db, "whatsapp", payload(), claim=False)
     before = await backlog(db)
     assert before.waiting == 1 and before.oldest_seconds is not None and before.oldest_seconds >= 0
@@ -120,7 +105,7 @@ async def test_backlog_counts_what_waits_and_purge_forgets_only_old_done_rows(db
     async with db.system() as s:
         left = set((await s.execute(select(WebhookInboxItem.id).where(WebhookInboxItem.id.in_([old, recent, waiting])))).scalars())
     assert left == {recent, waiting}
-    await finish_open(db)
+    await finish_open_inbox(db)
 
 
 async def test_the_inbox_is_invisible_outside_the_system_scope(db: Database) -> None:
