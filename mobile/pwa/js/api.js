@@ -8,6 +8,9 @@ const FRESH = 'X-Ibimina-Fresh';
 let base = '';
 let refreshing = null;
 const listeners = new Map(); // absolute URL -> Set of callbacks
+// The worker's latest word on a GET that no view was listening for yet: its fresh answer can come before the
+// view that drew the cached one has subscribed. Cleared when a new GET of that URL starts.
+const unheard = new Map(); // absolute URL -> message
 const signedOutHandlers = new Set();
 
 export class ApiError extends Error {
@@ -129,6 +132,7 @@ export async function send(method, path, options = {}) {
 
 /** JSON of a GET, and when it was cached when the service worker answered from its cache (else null). */
 export async function get(path, options = {}) {
+  unheard.delete(url(path));
   let response;
   try {
     response = await send('GET', path, options);
@@ -201,16 +205,29 @@ export function subscribe(path, fn) {
   const key = url(path);
   if (!listeners.has(key)) listeners.set(key, new Set());
   listeners.get(key).add(fn);
+  const early = unheard.get(key);
+  if (early) {
+    unheard.delete(key);
+    deliver(early, [fn]);
+  }
   return () => listeners.get(key) && listeners.get(key).delete(fn);
 }
 
 export function unsubscribeAll() {
   listeners.clear();
+  unheard.clear();
 }
 
 async function onWorkerMessage(message) {
   const fns = listeners.get(message.url);
-  if (!fns || fns.size === 0) return;
+  if (!fns || fns.size === 0) {
+    if (message.url) unheard.set(message.url, message);
+    return;
+  }
+  await deliver(message, fns);
+}
+
+async function deliver(message, fns) {
   if (message.type === 'api-offline') {
     for (const fn of fns) fn({ offline: true });
   } else if (message.type === 'api-updated' && message.status === 200 && message.body) {
