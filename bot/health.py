@@ -42,10 +42,10 @@ async def readiness(rt: Any) -> tuple[bool, dict[str, Any]]:
 
 
 def _broker_check(url: str) -> str:
-    from kombu import Connection
+    from kombu.connection import Connection
 
     try:
-        with Connection(url, connect_timeout=2) as conn:
+        with Connection(url, connect_timeout=2) as conn:  # type: ignore[no-untyped-call]  # kombu is untyped
             conn.ensure_connection(max_retries=1, timeout=2)
         return "ok"
     except Exception as exc:  # noqa: BLE001

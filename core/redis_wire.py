@@ -44,7 +44,7 @@ class RedisWire:
     @classmethod
     def from_url(cls, url: str, *, timeout: float = 5.0) -> RedisWire:
         """`redis://[user:password@]host[:port][/db]` or `rediss://` (TLS), read as redis-py reads REDIS_URL."""
-        parts = parse_url(url)
+        parts = parse_url(url)  # type: ignore[no-untyped-call]  # unannotated in redis-py
         if "path" in parts:
             raise ValueError("a unix:// Redis URL is not supported on the hot paths: use redis:// or rediss://")
         return cls(

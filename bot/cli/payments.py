@@ -29,7 +29,7 @@ async def _organization(rt: Runtime, org: str | None) -> Organization:
             if found is None:
                 raise click.ClickException(f"no organization {org!r}")
             return found
-        orgs = list((await s.execute(select(Organization).order_by(Organization.id).limit(2))).scalars())
+        orgs: list[Organization] = list(await s.scalars(select(Organization).order_by(Organization.id).limit(2)))
     if len(orgs) != 1:
         raise click.ClickException("several organizations exist: name one with --org SLUG")
     return orgs[0]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from core.crypto.keys import keyed_hash
 
@@ -85,7 +85,7 @@ def evaluate(now: float, times: Sequence[float], limits: Sequence[Limit]) -> tup
     return (max(1, math.ceil(retry)) if retry > 0 else 0), count
 
 
-def make_rate_limiter(db: Database, redis: Redis[Any] | None, secret: bytes) -> RateLimiter:
+def make_rate_limiter(db: Database, redis: Redis | None, secret: bytes) -> RateLimiter:
     """The limiter for this deployment: Redis is shared and fast; PostgreSQL serves the embedded default."""
     if redis is not None:
         from core.identity.ratelimit_redis import RedisRateLimiter

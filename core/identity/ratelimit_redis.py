@@ -43,7 +43,7 @@ return {retry, redis.call('ZCOUNT', KEYS[1], '(' .. (now - ttl), '+inf')}
 
 
 class RedisRateLimiter(ModeLimiter):
-    def __init__(self, redis: Redis[Any], secret: bytes, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, redis: Redis, secret: bytes, clock: Callable[[], float] = time.time) -> None:
         self.redis = redis
         self.secret = secret
         self.clock = clock

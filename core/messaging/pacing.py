@@ -41,7 +41,7 @@ return 0
 
 
 class RedisPacer:
-    def __init__(self, redis: Redis[bytes], clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, redis: Redis, clock: Callable[[], float] = time.time) -> None:
         self.redis = redis
         self.clock = clock
         self._script: Any = redis.register_script(_GCRA)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.errors import InvalidInput, NotFound
+from core.loans import guarantors
 from core.loans.models import LoanApplication
 from core.loans.service import apply_for_loan, eligibility, member_applications
 from mobile.api.members import my_groups
@@ -26,11 +27,6 @@ from mobile.api.schemas.loans import (
     LoanList,
     LoanParams,
 )
-
-try:  # PENDING: the loans engineer's guarantor service
-    from core.loans import guarantors as _guarantors  # type: ignore[attr-defined]
-except ImportError:
-    _guarantors = None
 
 ROUTES = Routes("loans")
 HISTORY = 100
@@ -127,12 +123,10 @@ def _request(row: Any) -> GuarantorRequest:
     "GET", "/me/guarantor-requests", summary="Requests to guarantee someone's loan", response=GuarantorRequestList
 )
 async def list_guarantor_requests(call: Call) -> GuarantorRequestList:
-    """Empty until guarantors exist on this server (core.loans.guarantors)."""
-    if _guarantors is None:
-        return GuarantorRequestList(items=[])
+    """The requests addressed to the signed-in member, newest first (core.loans.guarantors)."""
     claims = call.member
     async with call.tenant() as session:
-        rows = await _guarantors.requests_for_guarantor(session, claims.organization_id, claims.member_id)
+        rows = await guarantors.requests_for_guarantor(session, claims.organization_id, claims.member_id)
     return GuarantorRequestList(items=[_request(r) for r in rows])
 
 
@@ -143,11 +137,9 @@ async def list_guarantor_requests(call: Call) -> GuarantorRequestList:
 async def answer_guarantor_request(call: Call) -> GuarantorRequest:
     """404 for a request that is not addressed to the member; 409 when it was already answered."""
     request_id = call.params_as(GuarantorParams).request_id
-    if _guarantors is None:
-        raise NotFound(f"no guarantor request {request_id}")
     claims = call.member
     async with call.tenant() as session:
-        row = await _guarantors.answer_request(
+        row = await guarantors.answer_request(
             session, organization_id=claims.organization_id, member_id=claims.member_id, request_id=request_id,
             accept=call.body_as(GuarantorAnswer).decision == "accept",
         )
