@@ -299,8 +299,10 @@ def c_generator_available() -> bool:
 
 def line(name: str, result: dict[str, Any], key: str = "all") -> str:
     p50, p99, n = result["ms"].get(key, (float("nan"), float("nan"), 0))
+    everything = result["ms"].get("all", (0, 0, 0))[2]
+    rps = result["rps"] * n / everything if everything else result["rps"]  # this kind's share of the requests
     errors = f", {result['errors']} connection errors" if result.get("errors") else ""
-    return (f"{name:<34} {result['rps']:>9.0f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   "
+    return (f"{name:<34} {rps:>9.0f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   "
             f"server cpu {result['cpu_ms']:5.2f} ms/req   ({n} samples, {result['bad']} not 200{errors})")  # fmt: skip
 
 
