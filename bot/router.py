@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation_locks import ConversationBusy, ConversationLocks, make_locks
 from bot.runtime import Runtime
+from channels.base import reply_from_row
 from core.conversations.handoffs import note_member_message, open_handoff_for
 from core.conversations.models import Conversation, Direction, Handoff
 from core.conversations.state import (
@@ -26,11 +27,12 @@ from core.conversations.state import (
     set_language,
     set_opted_out,
 )
-from core.conversations.transcript import record_message
+from core.conversations.transcript import record_message, replies_to
 from core.conversations.turns import Line, Membership, TurnRow, load_turn, save_turn
 from core.db.database import Database
 from core.identity.keys import IdentityKeys
 from core.identity.ratelimit import RateLimiter, make_rate_limiter
+from core.messaging.outbox import transcript_payload
 from core.phones import try_normalise_phone
 from core.settings import Settings
 from dialogs.context import Context, MemberRef
@@ -122,8 +124,8 @@ class Router:
         message_id = None if inbound.channel is Channel.USSD else inbound.message_id or None
         row = await load_turn(self.db, key=key, phone=phone, channel=inbound.channel.value, message_id=message_id)
         loaded = self._load(row, now)
-        if row.duplicate:
-            return ()
+        if row.duplicate and message_id is not None:
+            return await self._replayed(row.id, inbound.channel, message_id)
         to_agent = row.handoff_open and inbound.channel is not Channel.USSD and not _is_stop(inbound)
         muted = loaded.opted_out and inbound.channel is not Channel.USSD and not _is_start_or_stop(inbound)
         if to_agent or muted:  # rare: the ORM row, locked, for the hand-off and opt-out paths
@@ -149,6 +151,19 @@ class Router:
         outcome = await self._run(ctx, loaded, turn, inbound)
         await self._save(ctx, loaded, inbound, outcome, now, detected_language=language)
         return outcome.replies
+
+    async def _replayed(self, conversation_id: int, channel: Channel, message_id: str) -> Sequence[Reply]:
+        """What the saved turn answered a message the provider (or our webhook inbox) sent again. The channel
+        queues these once per message (outbox `reply_to`): after a crash between the turn's save and its
+        outbox rows they are sent now, and otherwise they are queued already and nothing is sent twice. A
+        reply that carried a one-time code is not replayed: the transcript never holds the code."""
+        async with self.db.system() as session:
+            lines = await replies_to(session, conversation_id, channel=channel.value, message_id=message_id)
+        replies = [reply_from_row(line.text, line.choices, line.payload or {}) for line in lines
+                   if not (line.payload or {}).get("otp")]  # fmt: skip
+        if len(replies) < len(lines):
+            log.warning("a one-time code in the answer to %s is not replayed; the member asks again", message_id)
+        return replies
 
     def _load(self, row: TurnRow, now: datetime) -> Loaded:
         candidates = [_member_ref(m) for m in row.memberships]
@@ -289,11 +304,12 @@ def _inbound_line(inbound: Inbound) -> Line:
                 choice_id=inbound.choice_id, message_id=inbound.message_id or None)
 
 
-def _reply_line(channel: Channel, reply: Reply) -> Line:
+def _reply_line(channel: Channel, reply: Reply, handoff_id: int | None = None) -> Line:
     """The transcript never holds a one-time code: support staff must not be able to read it."""
     text = reply.text.replace(reply.otp, OTP_MASK) if reply.otp else reply.text
     return Line(direction=Direction.OUTBOUND.value, channel=channel.value, text=text,
-                choices=tuple((c.id, c.title) for c in reply.choices))
+                choices=tuple((c.id, c.title) for c in reply.choices), payload=transcript_payload(reply),
+                handoff_id=handoff_id)  # fmt: skip
 
 
 async def _record_inbound(session: AsyncSession, conversation: Conversation, inbound: Inbound,
@@ -307,11 +323,10 @@ async def _record_inbound(session: AsyncSession, conversation: Conversation, inb
 
 async def _record_reply(session: AsyncSession, conversation: Conversation, channel: Channel, reply: Reply,
                         handoff_id: int | None = None) -> None:
-    """The transcript never holds a one-time code: support staff must not be able to read it."""
-    text = reply.text.replace(reply.otp, OTP_MASK) if reply.otp else reply.text
+    line = _reply_line(channel, reply, handoff_id)
     await record_message(
-        session, conversation, direction=Direction.OUTBOUND, channel=channel.value, text=text,
-        choices=[(c.id, c.title) for c in reply.choices], handoff_id=handoff_id,
+        session, conversation, direction=Direction.OUTBOUND, channel=line.channel, text=line.text,
+        choices=line.choices, payload=line.payload, handoff_id=line.handoff_id,
     )
 
 

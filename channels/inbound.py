@@ -66,7 +66,13 @@ async def handle_arrival(
         phone=arrival.phone,
         replies=replies,
         source=source,
+        reply_to=answering(arrival.provider, arrival.key),
     )
+
+
+def answering(provider: str, key: str) -> str:
+    """The outbox's name for the inbound message replies answer (OutboxMessage.reply_to)."""
+    return f"{provider}:{key}"
 
 
 async def claimed_now(ctx: ChannelContext, provider: str, key: str, *, retry: bool = False) -> bool:
@@ -86,9 +92,11 @@ async def queue_replies(
     phone: str | None,
     replies: Sequence[Reply],
     source: str = "reply",
+    reply_to: str | None = None,
 ) -> list[int]:
     """Record replies in the outbox (with the member's organization when the phone is a member's) and
-    schedule their delivery once committed."""
+    schedule their delivery once committed. `reply_to` (provider:message id) queues them once per inbound
+    message, however often its work is retried."""
     if not replies:
         return []
     async with ctx.db.system() as session:
@@ -102,6 +110,7 @@ async def queue_replies(
             replies=replies,
             source=source,
             dispatched=True,
+            reply_to=reply_to,
         )
     if ids:
         ctx.schedule(ids)

@@ -32,7 +32,7 @@ from channels.base import (
     refuse,
     secret_value,
 )
-from channels.inbound import Arrival, claimed_now, handle_arrival, queue_replies
+from channels.inbound import Arrival, answering, claimed_now, handle_arrival, queue_replies
 from channels.rendering import TelegramMessage, render_telegram, telegram_callback_data
 from core.messaging.identities import identity, link_phone
 from core.phones import try_normalise_phone
@@ -116,6 +116,7 @@ async def process(ctx: ChannelContext, update: Update, *, retry: bool = False) -
                 await queue_replies(
                     ctx, channel=Channel.TELEGRAM, recipient=chat_id, phone=phone,
                     replies=[Reply(NOT_YOUR_CONTACT, request_contact=True)],
+                    reply_to=answering("telegram", str(update.update_id)),
                 )  # fmt: skip
                 return
             contact_phone = try_normalise_phone(message.contact.phone_number)

@@ -77,6 +77,8 @@ class ConversationMessage(IdMixin, Base):
     text: Mapped[str] = mapped_column(Text, default="")
     choice_id: Mapped[str | None] = mapped_column(String(64))
     choices: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
+    # a reply's link and flags as the outbox holds them (never a one-time code: only that there was one)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     message_id: Mapped[str | None] = mapped_column(String(128))
     staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,11 +20,13 @@ async def record_message(
     text: str,
     choice_id: str | None = None,
     choices: Sequence[tuple[str, str]] = (),
+    payload: Mapping[str, Any] | None = None,
     message_id: str | None = None,
     handoff_id: int | None = None,
     staff_user_id: int | None = None,
 ) -> ConversationMessage:
-    """Append one line in the caller's transaction; `choices` are (id, title) pairs shown with it."""
+    """Append one line in the caller's transaction; `choices` are (id, title) pairs shown with it, `payload`
+    a reply's link and flags (core.messaging.outbox.transcript_payload)."""
     row = ConversationMessage(
         organization_id=conversation.organization_id,
         conversation_id=conversation.id,
@@ -34,6 +37,7 @@ async def record_message(
         text=text,
         choice_id=choice_id,
         choices=[{"id": cid, "title": title} for cid, title in choices],
+        payload=dict(payload) if payload else None,
         message_id=message_id,
         staff_user_id=staff_user_id,
     )
@@ -53,3 +57,31 @@ async def conversation_transcript(
         .limit(limit)
     )
     return list(reversed(rows.scalars().all()))
+
+
+async def replies_to(
+    session: AsyncSession, conversation_id: int, *, channel: str, message_id: str
+) -> list[ConversationMessage]:
+    """The lines the bot answered an inbound message with: the outbound lines its turn saved with it (one
+    transaction, so one timestamp), in order. Empty when the message is unknown or had no answer."""
+    inbound = (
+        select(ConversationMessage.id, ConversationMessage.created_at)
+        .where(
+            ConversationMessage.conversation_id == conversation_id,
+            ConversationMessage.channel == channel,
+            ConversationMessage.message_id == message_id,
+            ConversationMessage.direction == Direction.INBOUND.value,
+        )
+        .subquery()
+    )
+    rows = await session.execute(
+        select(ConversationMessage)
+        .join(inbound, ConversationMessage.created_at == inbound.c.created_at)
+        .where(
+            ConversationMessage.conversation_id == conversation_id,
+            ConversationMessage.id > inbound.c.id,
+            ConversationMessage.direction == Direction.OUTBOUND.value,
+        )
+        .order_by(ConversationMessage.id)
+    )
+    return list(rows.scalars())

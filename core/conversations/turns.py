@@ -65,6 +65,7 @@ class Line:
     text: str
     choice_id: str | None = None
     choices: tuple[tuple[str, str], ...] = ()
+    payload: Mapping[str, Any] | None = None  # a reply's link and flags (outbox.transcript_payload)
     message_id: str | None = None
     handoff_id: int | None = None
 
@@ -157,7 +158,8 @@ async def save_turn(
             {
                 "direction": line.direction, "channel": line.channel, "text": line.text,
                 "choice_id": line.choice_id, "choices": [{"id": cid, "title": title} for cid, title in line.choices],
-                "message_id": line.message_id, "handoff_id": line.handoff_id,
+                "payload": dict(line.payload) if line.payload else None, "message_id": line.message_id,
+                "handoff_id": line.handoff_id,
             }
             for line in lines
         ],

@@ -27,7 +27,8 @@ class OutboxMessage(IdMixin, CreatedAtMixin, Base):
 
     Rows enqueued together share a `batch` and are rendered together (a WhatsApp menu after its text is
     one message). `organization_id` is NULL for an unknown number: row-level security then shows the row
-    only in the system scope. Status only moves forward (see core.messaging.status).
+    only in the system scope. Status only moves forward (see core.messaging.status). `reply_to` names the
+    inbound message a reply answers (provider:message id): a retried inbound queues each reply once.
     """
 
     __tablename__ = "outbox_messages"
@@ -36,6 +37,13 @@ class OutboxMessage(IdMixin, CreatedAtMixin, Base):
         Index(None, "channel", "recipient", "id"),
         Index("ix_outbox_messages_undispatched", "id", postgresql_where=text("status = 'queued'")),
         Index("ix_outbox_messages_provider_ids", "provider_message_ids", postgresql_using="gin"),
+        Index(
+            "uq_outbox_messages_reply",
+            "reply_to",
+            "position",
+            unique=True,
+            postgresql_where=text("reply_to IS NOT NULL"),
+        ),
     )
 
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -43,6 +51,7 @@ class OutboxMessage(IdMixin, CreatedAtMixin, Base):
     channel: Mapped[str] = mapped_column(String(16))
     recipient: Mapped[str] = mapped_column(String(64))  # E.164 (sms, whatsapp) or a chat id (telegram)
     batch: Mapped[str] = mapped_column(String(32))
+    reply_to: Mapped[str | None] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(SmallInteger, default=0)
     source: Mapped[str] = mapped_column(String(16), default="reply")  # reply, otp, agent, reminder, system
     text: Mapped[str] = mapped_column(Text, default="")

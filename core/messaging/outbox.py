@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messaging.models import OutboxMessage
@@ -86,6 +87,15 @@ def reply_payload(reply: ReplyLike) -> dict[str, Any]:
     return payload
 
 
+def transcript_payload(reply: ReplyLike) -> dict[str, Any] | None:
+    """What a transcript line keeps of a reply's flags: the outbox's payload, but of a one-time code only
+    that there was one (support staff must not read codes). None when there is nothing to keep."""
+    payload = reply_payload(reply)
+    if reply.otp:
+        payload["otp"] = True
+    return payload or None
+
+
 async def enqueue_replies(
     session: AsyncSession,
     *,
@@ -96,42 +106,54 @@ async def enqueue_replies(
     replies: Sequence[ReplyLike],
     source: str = "reply",
     dispatched: bool = False,
+    reply_to: str | None = None,
 ) -> list[int]:
     """Queue replies for one recipient; returns the outbox ids in order (empty when there is nothing).
 
     `organization_id` None (an unknown number) requires the system scope (row-level security). The rows
-    are delivered after the caller's transaction commits; nothing is sent when it rolls back.
+    are delivered after the caller's transaction commits; nothing is sent when it rolls back. `reply_to`
+    names the inbound message they answer: replies already queued for it are not queued again (a retried
+    inbound whose first attempt queued them), and only the newly queued ids are returned.
     """
     batch = new_batch()
     now = _now() if dispatched else None
     rows = [
-        OutboxMessage(
-            organization_id=organization_id,
-            member_id=member_id,
-            channel=channel,
-            recipient=recipient,
-            batch=batch,
-            position=i,
-            source=source,
-            text=reply.text,
-            choices=[{"id": c.id, "title": c.title, "description": c.description} for c in reply.choices],
-            payload=reply_payload(reply),
-            status=DeliveryStatus.QUEUED.value,
-            provider_message_ids=[],
-            attempts=0,
-            dispatched_at=now,
-        )
+        {
+            "organization_id": organization_id,
+            "member_id": member_id,
+            "channel": channel,
+            "recipient": recipient,
+            "batch": batch,
+            "reply_to": reply_to,
+            "position": i,
+            "source": source,
+            "text": reply.text,
+            "choices": [{"id": c.id, "title": c.title, "description": c.description} for c in reply.choices],
+            "payload": reply_payload(reply),
+            "status": DeliveryStatus.QUEUED.value,
+            "provider_message_ids": [],
+            "attempts": 0,
+            "dispatched_at": now,
+        }
         for i, reply in enumerate(r for r in replies if r.text or r.choices or r.otp or r.link)
     ]
     if not rows:
         return []
-    session.add_all(rows)
-    await session.flush()
+    statement = insert(OutboxMessage).values(rows)
+    if reply_to is not None:
+        statement = statement.on_conflict_do_nothing(
+            index_elements=[OutboxMessage.reply_to, OutboxMessage.position],
+            index_where=OutboxMessage.reply_to.is_not(None),
+        )
+    queued = await session.execute(statement.returning(OutboxMessage.position, OutboxMessage.id))
+    ids = [row_id for _, row_id in sorted(queued.all())]
+    if not ids:
+        return []
     if not dispatched:
         await session.execute(
             text("SELECT pg_notify(:channel, :batch)"), {"channel": NOTIFY_CHANNEL, "batch": batch}
         )
-    return [row.id for row in rows]
+    return ids
 
 
 async def lock_for_delivery(session: AsyncSession, ids: Sequence[int]) -> list[OutboxMessage]:

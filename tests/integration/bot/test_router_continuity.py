@@ -1,17 +1,19 @@
-"""Conversations across channels and time: USSD to WhatsApp, idle expiry, retried webhooks, the handler."""
+"""Conversations across channels and time: USSD to WhatsApp, idle expiry, retried messages, the handler."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.router import Router, make_handler
 from bot.runtime import Runtime
+from core.conversations.models import Conversation, ConversationMessage
 from core.db.database import Database
 from core.loans.models import LoanApplication
 from core.settings import Settings
-from dialogs.vocabulary import Channel
+from dialogs.vocabulary import Channel, InboundKind, Link, Reply
 from tests.support.conversations import Chat, add_savings, make_router
 from tests.support.factories import make_group, make_member, make_organization
 
@@ -68,13 +70,51 @@ async def test_a_journey_expires_after_the_idle_time(db: Database, settings: Set
     assert "Your savings" in chat.text  # a fresh start: 1 is the first menu line, not a loan answer
 
 
-async def test_a_retried_webhook_is_answered_once(db: Database, settings: Settings) -> None:
+def shown(replies: list[Reply]) -> list[tuple[str, tuple[str, ...], Link | None, bool, str | None]]:
+    return [(r.text, tuple(c.id for c in r.choices), r.link, r.request_contact, r.otp) for r in replies]
+
+
+async def transcript_directions(db: Database, key: str) -> list[str]:
+    async with db.system() as s:
+        return list((await s.execute(
+            select(ConversationMessage.direction).join(Conversation).where(Conversation.key == key)
+            .order_by(ConversationMessage.id)
+        )).scalars())  # fmt: skip
+
+
+async def test_a_retried_message_gets_its_saved_answer_again_not_a_second_turn(
+    db: Database, settings: Settings
+) -> None:
+    """The channel queues a message's answer once (outbox reply_to); the router gives it back, so an answer
+    lost between the turn's save and its outbox rows is still sent by the retry."""
     _, phone, _ = await saver(db)
     router = make_router(db, settings, None)
     chat = Chat(router, phone)
-    inbound = chat.inbound("menu")
-    assert await chat.send(inbound)
-    assert await chat.send(inbound) == []
+    menu = chat.inbound("menu")
+    first = await chat.send(menu)
+    await chat.say("1")
+    assert "Your savings" in chat.text
+    assert shown(await chat.send(menu)) == shown(first) and first[0].choices
+    assert await transcript_directions(db, phone) == ["in", "out", "in", "out"]  # no second turn
+    await chat.say("1")
+    assert "Your savings" in chat.text  # and the journey did not move back to the menu
+
+
+async def test_a_replayed_answer_keeps_its_flags_but_never_a_one_time_code(
+    db: Database, settings: Settings
+) -> None:
+    router = make_router(db, settings, None)
+    guest = Chat(router, f"telegram:{secrets.randbelow(10**9)}", Channel.TELEGRAM)
+    hello = guest.inbound("hi")
+    asked = await guest.send(hello)
+    assert any(r.request_contact for r in asked)  # share your phone: a keyboard, not only words
+    assert shown(await guest.send(hello)) == shown(asked)
+    _, phone, _ = await saver(db)
+    member = Chat(router, phone)
+    code_request = member.inbound(kind=InboundKind.CHOICE, choice_id="one_time_code")
+    (code,) = await member.send(code_request)
+    assert code.otp is not None
+    assert await member.send(code_request) == []  # the code is not in the transcript to replay
 
 
 async def test_make_handler_shares_one_router_per_runtime(db: Database, settings: Settings) -> None:

@@ -1,17 +1,21 @@
 """The webhook inbox over HTTP: a chat message is stored before its 200, worked from the store, taken up by
-another process when the one that acknowledged it died, kept and retried when its work fails, and never
-acknowledged when it could not be stored."""
+another process when the one that acknowledged it died, kept and retried when its work fails (its answer sent
+once, however often it is retried), and never acknowledged when it could not be stored."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections.abc import Sequence
+from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
-from sqlalchemy import Text, make_url, select
+from sqlalchemy import Text, make_url, select, update
 
+from channels import inbound
 from channels.base import CHANNEL_CONTEXT
+from core.conversations.models import Conversation, ConversationMessage
 from core.db.database import Database
 from core.messaging.inbox import store
 from core.messaging.models import OutboxMessage, WebhookInboxItem
@@ -21,7 +25,12 @@ from tests.integration.channels.test_telegram_webhook import HEADERS as TELEGRAM
 from tests.integration.channels.test_telegram_webhook import PATH as TELEGRAM_PATH
 from tests.integration.channels.test_telegram_webhook import new_user_id
 from tests.support.inbox import lapse_claims
-from tests.support.provider_payloads import fresh_whatsapp, meta_signature, telegram_update, unique_phone
+from tests.support.provider_payloads import (
+    fresh_whatsapp,
+    meta_signature,
+    telegram_update,
+    unique_phone,
+)
 
 
 def signed(body: bytes) -> dict[str, str]:
@@ -45,6 +54,17 @@ async def outbox_texts(client: TestClient, recipient: str) -> list[str]:
         rows = await s.execute(
             select(OutboxMessage.text).where(OutboxMessage.recipient == recipient).order_by(OutboxMessage.id)
         )
+        return list(rows.scalars())
+
+
+async def bot_lines(client: TestClient, phone: str) -> list[str]:
+    """What the transcript says the bot answered `phone` (its conversation is keyed by the phone)."""
+    async with runtime_of(client).db.system() as s:
+        rows = await s.execute(
+            select(ConversationMessage.text).join(Conversation)
+            .where(Conversation.phone == phone, ConversationMessage.direction == "out")
+            .order_by(ConversationMessage.id)
+        )  # fmt: skip
         return list(rows.scalars())
 
 
@@ -144,6 +164,60 @@ async def test_a_message_whose_work_fails_is_kept_with_its_error_and_retried(cha
     (worked,) = await inbox_rows(client, str(user))
     assert worked.done_at is not None and worked.attempts == 2 and worked.error is None
     assert len(handler.seen) == 1  # the second attempt got through the de-duplication its first had claimed
+
+
+async def test_an_answer_lost_between_the_saved_turn_and_the_outbox_is_sent_by_the_retry(
+    channel_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process dies (here: the outbox insert fails) after the conversation turn was saved: the retry finds
+    the turn saved, does not run it again, and queues the answer that turn recorded."""
+    client = await channel_app(handler="router")
+    phone = unique_phone()
+    body, ids = fresh_whatsapp("text_message.json", phone=phone)
+    (wamid,) = ids.values()
+    queue = inbound.enqueue_replies
+    calls = 0
+
+    async def dies_the_first_time(*args: Any, **kwargs: Any) -> list[int]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ConnectionResetError("the process died here")
+        return await queue(*args, **kwargs)
+
+    monkeypatch.setattr(inbound, "enqueue_replies", dies_the_first_time)
+    assert (await client.post("/channels/whatsapp", data=body, headers=signed(body))).status == 200
+    await settle(client)
+    (failed,) = await inbox_rows(client, wamid)
+    assert failed.done_at is None and await outbox_texts(client, phone) == []
+    await lapse_claims(runtime_of(client).db, failed.id)
+    await worked_from_inbox(client, phone)
+    said = await bot_lines(client, phone)
+    assert said and await outbox_texts(client, phone) == said  # every line of the saved answer, once
+
+
+async def test_a_retry_after_the_answer_was_queued_sends_nothing_twice(channel_app: AppFactory) -> None:
+    """The process dies after the outbox rows were committed but before the inbox row was marked done."""
+    client = await channel_app(handler="router")
+    phone = unique_phone()
+    body, ids = fresh_whatsapp("text_message.json", phone=phone)
+    (wamid,) = ids.values()
+    assert (await client.post("/channels/whatsapp", data=body, headers=signed(body))).status == 200
+    await settle(client)
+    answer = await outbox_texts(client, phone)
+    (done,) = await inbox_rows(client, wamid)
+    assert answer and done.done_at is not None
+    async with runtime_of(client).db.system() as s:
+        await s.execute(update(WebhookInboxItem).where(WebhookInboxItem.id == done.id).values(done_at=None))
+    await lapse_claims(runtime_of(client).db, done.id)
+    client.server.app[CHANNEL_CONTEXT].inbox_wake.set()
+    deadline = asyncio.get_running_loop().time() + 10
+    while (await inbox_rows(client, wamid))[0].done_at is None:
+        assert asyncio.get_running_loop().time() < deadline, "the inbox loop did not take the message up"
+        await asyncio.sleep(0.05)
+    await settle(client)
+    (retried,) = await inbox_rows(client, wamid)
+    assert retried.attempts == 2 and await outbox_texts(client, phone) == answer
 
 
 async def test_a_message_that_cannot_be_stored_is_not_acknowledged(

@@ -212,14 +212,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    import importlib.util
-    from pathlib import Path
+    from core.db.migrations.snapshots import revision_module
 
-    spec = importlib.util.spec_from_file_location("m0012", Path(__file__).with_name("0012_hot_path_functions.py"))
-    assert spec is not None and spec.loader is not None
-    m0012 = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(m0012)
-    for _, body in m0012.FUNCTIONS:
+    for _, body in revision_module("0012_hot_path_functions.py").FUNCTIONS:
         op.execute(body)
     for signature, _ in NEW:
         op.execute(f"DROP FUNCTION IF EXISTS {signature}")
