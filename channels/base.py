@@ -55,13 +55,12 @@ Schedule = Callable[[Sequence[int]], None]  # submit a delivery job for these ou
 
 @dataclass(frozen=True, slots=True)
 class InboxRoute:
-    """How a provider's stored webhook payloads are worked. `work(payload, retry)`: `retry` when an earlier
-    attempt may have begun it (its process died, or it raised): the de-duplication key may be claimed by that
-    attempt already, which does not stop this one (channels.inbound.claimed_now); the conversation turn itself
-    skips a message it has saved.
+    """How a provider's stored webhook payloads are worked. `work(item)`: on `item.retry` the de-duplication
+    key may be claimed by the attempt that died already, which does not stop this one
+    (channels.inbound.claimed_now), and the conversation turn gives a message it has saved its saved answer.
     `key(payload)`: the sender, whose messages are worked in arrival order (None: no order needed)."""
 
-    work: Callable[[Mapping[str, Any], bool], Awaitable[None]]
+    work: Callable[[InboxItem], Awaitable[None]]
     key: Callable[[Mapping[str, Any]], str | None]
 
 
@@ -121,7 +120,7 @@ class ChannelContext:
 
     async def _work(self, route: InboxRoute, item: InboxItem) -> None:
         try:
-            await route.work(item.payload, item.attempts > 1)
+            await route.work(item)
         except Exception as exc:  # noqa: BLE001 - recorded on the row and retried later, not lost
             log.exception("%s webhook %d failed (attempt %d)", item.provider, item.id, item.attempts)
             if await record_failure(self.db, item, f"{type(exc).__name__}: {exc}"):

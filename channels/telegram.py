@@ -50,7 +50,7 @@ NOT_YOUR_CONTACT = (
 
 
 def setup(app: web.Application, ctx: ChannelContext) -> None:
-    ctx.inbox_routes["telegram"] = InboxRoute(lambda data, retry: work(ctx, data, retry=retry), _sender)
+    ctx.inbox_routes["telegram"] = InboxRoute(lambda item: work(ctx, item.payload, retry=item.retry), _sender)
     app.router.add_post(PATH, webhook)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 
 import aiohttp
 from aiohttp import web
@@ -29,6 +28,7 @@ from channels.base import (
 from channels.inbound import Arrival, claimed_now, handle_arrival
 from channels.rendering import render_sms
 from core.messaging.identities import set_opted_out
+from core.messaging.inbox import InboxItem
 from core.messaging.outbox import apply_status
 from core.messaging.status import TWILIO_STATUS
 from core.phones import try_normalise_phone
@@ -60,7 +60,7 @@ PERMANENT_CODES = {21211, 21408, 21610, 21612, 21614, 30003, 30005, 30006}
 
 
 def setup(app: web.Application, ctx: ChannelContext) -> None:
-    ctx.inbox_routes["twilio"] = InboxRoute(lambda form, retry: work(ctx, form, retry=retry), _sender)
+    ctx.inbox_routes["twilio"] = InboxRoute(lambda item: work(ctx, item), _sender)
     app.router.add_post(PATH, webhook)
     app.router.add_post(STATUS_PATH, status_callback)
 
@@ -108,8 +108,11 @@ def _sender(form: Mapping[str, str]) -> str | None:
     return None if _is_status(form) else try_normalise_phone(form.get("From"))
 
 
-async def work(ctx: ChannelContext, form: Mapping[str, str], *, retry: bool = False) -> None:
-    """A stored webhook form: a message (STOP/START first) or a status (`retry`: see channels.base.InboxRoute)."""
+async def work(ctx: ChannelContext, item: InboxItem) -> None:
+    """A stored webhook form: a message (STOP/START first) or a status (`item.retry`: see
+    channels.base.InboxRoute). The message's time is when the webhook stored it: Twilio's form has none."""
+    form: Mapping[str, str] = item.payload
+    retry = item.retry
     sid = form.get("MessageSid") or form.get("SmsSid") or ""
     if _is_status(form):
         await _apply_status(ctx, sid, form["MessageStatus"], form.get("ErrorCode"), retry=retry)
@@ -124,7 +127,7 @@ async def work(ctx: ChannelContext, form: Mapping[str, str], *, retry: bool = Fa
         sender=phone,
         text=body,
         message_id=sid,
-        received_at=datetime.now(UTC),
+        received_at=item.received_at,
         kind=InboundKind.TEXT
         if body.strip() or form.get("NumMedia", "0") == "0"
         else InboundKind.UNSUPPORTED,

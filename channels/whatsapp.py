@@ -74,7 +74,9 @@ def parser_client(settings: Settings) -> WhatsApp:
 
 def setup(app: web.Application, ctx: ChannelContext) -> None:
     wa = ctx.extras["whatsapp_parser"] = parser_client(ctx.settings)
-    ctx.inbox_routes["whatsapp"] = InboxRoute(lambda data, retry: process(ctx, wa, data, retry=retry), _first_sender)
+    ctx.inbox_routes["whatsapp"] = InboxRoute(
+        lambda item: process(ctx, wa, item.payload, retry=item.retry), _first_sender
+    )
     app.router.add_get(PATH, verify)
     app.router.add_post(PATH, webhook)
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -37,6 +37,12 @@ class InboxItem:
     provider: str
     payload: Mapping[str, Any]
     attempts: int  # this one included
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))  # when the webhook stored it
+
+    @property
+    def retry(self) -> bool:
+        """An earlier attempt may have begun this message (its process died, or it raised)."""
+        return self.attempts > 1
 
 
 async def store(db: Database, provider: str, payload: Mapping[str, Any], *, claim: bool) -> int:
@@ -88,10 +94,11 @@ async def claim_due(db: Database, limit: int) -> list[InboxItem]:
             .where(WebhookInboxItem.id.in_(due.scalar_subquery()))
             .values(claimed_until=func.now() + LEASE, attempts=WebhookInboxItem.attempts + 1)
             .returning(
-                WebhookInboxItem.id, WebhookInboxItem.provider, WebhookInboxItem.payload, WebhookInboxItem.attempts
+                WebhookInboxItem.id, WebhookInboxItem.provider, WebhookInboxItem.payload, WebhookInboxItem.attempts,
+                WebhookInboxItem.received_at,
             )
         )
-        items = [InboxItem(r.id, r.provider, r.payload, r.attempts) for r in rows]
+        items = [InboxItem(r.id, r.provider, r.payload, r.attempts, r.received_at) for r in rows]
     return sorted(items, key=lambda item: item.id)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -29,6 +30,7 @@ from tests.support.provider_payloads import (
     fresh_whatsapp,
     meta_signature,
     telegram_update,
+    twilio_params,
     unique_phone,
 )
 
@@ -218,6 +220,23 @@ async def test_a_retry_after_the_answer_was_queued_sends_nothing_twice(channel_a
     await settle(client)
     (retried,) = await inbox_rows(client, wamid)
     assert retried.attempts == 2 and await outbox_texts(client, phone) == answer
+
+
+async def test_an_sms_worked_late_keeps_the_time_it_arrived(channel_app: AppFactory, db: Database) -> None:
+    """Twilio's form carries no time: a message that waited in the inbox takes the time it was stored, not the
+    time it was worked."""
+    handler = ScriptedHandler()
+    client = await channel_app(handler=handler)
+    phone = unique_phone()
+    # Stored claimed, so the app's inbox loop cannot take it up before it is backdated; then the claim lapses.
+    item_id = await store(db, "twilio", twilio_params("inbound_sms.json", From=phone, Body="hello"), claim=True)
+    arrived = datetime.now(UTC) - timedelta(minutes=40)  # a backlog, or a process that died with it
+    async with db.system() as s:
+        await s.execute(update(WebhookInboxItem).where(WebhookInboxItem.id == item_id).values(received_at=arrived))
+    await lapse_claims(db, item_id)
+    await worked_from_inbox(client, phone)
+    [seen] = handler.seen
+    assert seen.text == "hello" and seen.received_at == arrived
 
 
 async def test_a_message_that_cannot_be_stored_is_not_acknowledged(
