@@ -11,7 +11,14 @@ from typing import Protocol
 
 from sqlalchemy import text
 
-from core.conversations.redis_lock import HOLD_SECONDS, LOCK_PREFIX, new_token, release_script
+from core.conversations.redis_lock import (
+    HOLD_SECONDS,
+    LOCK_PREFIX,
+    RENEW_SECONDS,
+    LockKeeper,
+    new_token,
+    release_script,
+)
 from core.db.database import Database
 from core.redis_wire import RedisWire
 
@@ -33,17 +40,19 @@ def _key_number(key: str) -> int:
 
 
 class RedisConversationLocks:
-    """Shared across processes and hosts; the lock expires by itself if a worker dies holding it.
+    """Shared across processes and hosts; the lock expires by itself if a worker dies holding it, and is
+    renewed while its holder lives (core.conversations.redis_lock.LockKeeper).
 
     One SET NX PX to take it and one script call to give it back: the same protocol as redis-py's Lock,
     without its per-use object, thread-local token and uuid, which cost a USSD hop more than the round trips.
     """
 
     def __init__(self, redis: RedisWire, *, prefix: str = LOCK_PREFIX, hold: float = HOLD_SECONDS,
-                 wait: float = WAIT_SECONDS, poll: float = 0.02) -> None:
+                 wait: float = WAIT_SECONDS, poll: float = 0.02, renew: float = RENEW_SECONDS) -> None:
         self.redis = redis
         self.prefix = prefix
         self.hold_ms = int(hold * 1000)
+        self.keeper = LockKeeper(redis, hold_ms=self.hold_ms, every=renew)
         self.wait_seconds = wait
         self.poll = poll
 
@@ -55,9 +64,11 @@ class RedisConversationLocks:
             if time.monotonic() >= deadline:
                 raise ConversationBusy(key)
             await asyncio.sleep(self.poll)
+        self.keeper.keep(name, token)
         try:
             yield
         finally:
+            self.keeper.drop(name, token)
             await release_script(self.redis, [name], [token])
 
 

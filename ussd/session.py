@@ -13,7 +13,15 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.conversations.redis_lock import HOLD_SECONDS, LOCK_PREFIX, Script, new_token, release_script
+from core.conversations.redis_lock import (
+    HOLD_SECONDS,
+    LOCK_PREFIX,
+    RENEW_SECONDS,
+    LockKeeper,
+    Script,
+    new_token,
+    release_script,
+)
 from core.db.database import Database
 from core.messaging.models import UssdSessionRecord
 from core.redis_wire import RedisWire
@@ -143,27 +151,33 @@ return 1
 class RedisSessionStore:
     """Sessions on Redis; the conversation lock (the router's, same key and token rules) is taken with the
     load and given back with the save: two round trips a hop instead of four. When the conversation is busy
-    (another channel's turn for the phone) the load falls back to a plain read and the router waits for it."""
+    (another channel's turn for the phone) the load falls back to a plain read and the router waits for it.
+    A lease is renewed while this process holds it (LockKeeper), handed over to a late handler included."""
 
     def __init__(self, redis: RedisWire, ttl: int = SESSION_TTL, *, lock_prefix: str = LOCK_PREFIX,
-                 hold: float = HOLD_SECONDS) -> None:  # fmt: skip
+                 hold: float = HOLD_SECONDS, renew: float = RENEW_SECONDS) -> None:  # fmt: skip
         self.redis = redis
         self.ttl = ttl
         self.lock_prefix = lock_prefix
         self.hold_ms = int(hold * 1000)
+        self.keeper = LockKeeper(redis, hold_ms=self.hold_ms, every=renew)
 
     async def load(self, session_id: str, phone: str) -> Loaded:
         keys = (f"ussd:s:{session_id}", f"ussd:last:{phone}")
         lease = Lease(self.lock_prefix + phone, new_token())
         got = await _LOAD_LEASED(self.redis, [*keys, lease.key], [lease.token, self.hold_ms])
         if got[0]:
+            self.keeper.keep(lease.key, lease.token)
             return Loaded(*_current_and_latest(got[1], got[2]), lease)
         current, latest = await self.redis.call("MGET", *keys)  # busy: read only, the router will wait its turn
         return Loaded(*_current_and_latest(current, latest))
 
     async def save(self, state: UssdState, lease: Lease | None = None) -> None:
         keys = (f"ussd:s:{state.session_id}", f"ussd:last:{state.phone}", self.lock_prefix + state.phone)
-        token = lease.token if lease is not None and not lease.released else ""
+        token = ""
+        if lease is not None and not lease.released:
+            token = lease.token
+            self.keeper.drop(lease.key, token)
         await _SAVE_RELEASING(self.redis, keys, [state.to_json(), self.ttl, token])
         if lease is not None:
             lease.released = True
@@ -171,6 +185,7 @@ class RedisSessionStore:
     async def release(self, lease: Lease) -> None:
         if not lease.released:
             lease.released = True
+            self.keeper.drop(lease.key, lease.token)
             await release_script(self.redis, [lease.key], [lease.token])
 
 

@@ -92,10 +92,10 @@ async def test_a_hop_runs_under_the_lock_and_waits_for_another_channels_turn(red
 
 
 async def test_a_handler_over_its_budget_keeps_the_lock_until_it_finishes(redis: Redis, redis_wire: RedisWire, prefix: str, phone: str) -> None:
-    store = RedisSessionStore(redis_wire, lock_prefix=prefix)
+    store = RedisSessionStore(redis_wire, lock_prefix=prefix, hold=0.2, renew=0.05)
 
     async def slow(inbound: Inbound) -> Sequence[Reply]:
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.6)  # three holds: the handed-over lease is renewed while it runs
         return [Reply("Your savings: 1,000 RWF", final=True)]
 
     followed: list[str] = []
@@ -107,5 +107,7 @@ async def test_a_handler_over_its_budget_keeps_the_lock_until_it_finishes(redis:
     answer = await engine.hop(UssdHop(f"s5:{phone}", phone, ""))
     assert answer.end and answer.text == SLOW_NOTICE
     assert await redis.exists(prefix + phone)  # the turn still runs: nobody else may start one
+    await asyncio.sleep(0.4)
+    assert await redis.exists(prefix + phone)  # past its hold, still
     await engine.drain()
     assert not await redis.exists(prefix + phone) and followed == ["Your savings: 1,000 RWF"]
