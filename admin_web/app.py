@@ -22,6 +22,7 @@ from admin_web.views import (
     loans,
     member_import,
     members,
+    messages,
     reports,
     scope,
     security,
@@ -54,6 +55,7 @@ VIEW_ROUTES: tuple[web.RouteTableDef, ...] = (
     loans.routes,
     audit.routes,
     join_requests.routes,
+    messages.routes,
 )
 
 

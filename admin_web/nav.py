@@ -23,6 +23,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Join requests", "/console/join-requests", Permission.MEMBERS_VIEW),
     NavItem("Loans", "/console/loans", Permission.LOANS_VIEW),
     NavItem("Support", "/console/support", Permission.MESSAGES_VIEW),
+    NavItem("Messages", "/console/messages", Permission.MESSAGES_VIEW),
     NavItem("Reports", "/console/reports", Permission.REPORTS_VIEW),
     NavItem("Audit", "/console/audit", Permission.AUDIT_VIEW),
     NavItem("Staff", "/console/staff", Permission.STAFF_VIEW),

@@ -257,3 +257,45 @@ SWEEP_CASES = (
                     "status": "active"},
               unchanged=_b_member_unchanged),
 )
+
+
+async def plant_message(db: Database, org: Organization, *, text: str = "Your savings: RWF 12,000.",
+                        source: str = "reply", status: str = "failed", payload: dict[str, Any] | None = None,
+                        error: str | None = "131047: re-engagement message") -> dict[str, Any]:  # fmt: skip
+    """An outbox message to a member of `org`, as delivery left it (failed, by default, with the provider's
+    error)."""
+    from core.messaging.models import OutboxMessage
+    from core.messaging.outbox import new_batch
+    from tests.support.factories import make_group, make_member
+
+    member = await make_member(db, org, await make_group(db, org))
+    async with db.system() as s:
+        row = OutboxMessage(
+            organization_id=org.id, member_id=member.id, channel="whatsapp", recipient=member.phone,
+            batch=new_batch(), position=0, source=source, text=text, choices=[], payload=payload or {},
+            status=status, provider="whatsapp", provider_message_ids=[], attempts=1, error=error,
+            failed_at=datetime.now(UTC) if status == "failed" else None,
+        )  # fmt: skip
+        s.add(row)
+        await s.flush()
+        return {"message_id": row.id, "member_id": member.id, "phone": member.phone}
+
+
+async def _b_message_not_sent_again(db: Database, planted: dict[str, Any]) -> bool:
+    from sqlalchemy import func, select
+
+    from core.messaging.models import OutboxMessage
+
+    async with db.system() as s:
+        count = await s.scalar(select(func.count()).where(OutboxMessage.recipient == planted["phone"]))
+        return count == 1
+
+
+async def _b_message(db: Database, keys: IdentityKeys, org: Organization) -> dict[str, Any]:
+    return await plant_message(db, org)
+
+
+SWEEP_CASES = (
+    *SWEEP_CASES,
+    SweepCase("POST", "/console/messages/{message_id}/send-again", _b_message, unchanged=_b_message_not_sent_again),
+)
