@@ -23,6 +23,7 @@ from admin_web.views import (
     member_import,
     members,
     messages,
+    operations,
     reports,
     scope,
     security,
@@ -56,6 +57,7 @@ VIEW_ROUTES: tuple[web.RouteTableDef, ...] = (
     audit.routes,
     join_requests.routes,
     messages.routes,
+    operations.routes,
 )
 
 

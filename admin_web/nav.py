@@ -28,6 +28,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Audit", "/console/audit", Permission.AUDIT_VIEW),
     NavItem("Staff", "/console/staff", Permission.STAFF_VIEW),
     NavItem("Organizations", "/console/scope", Permission.ORGANIZATIONS_MANAGE),
+    NavItem("Operations", "/console/operations", Permission.ORGANIZATIONS_MANAGE),
     NavItem("Security", "/console/security", Permission.OWN_SECURITY),
 )
 

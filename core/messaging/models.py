@@ -37,6 +37,8 @@ class OutboxMessage(IdMixin, CreatedAtMixin, Base):
         Index(None, "channel", "recipient", "id"),
         Index("ix_outbox_messages_undispatched", "id", postgresql_where=text("status = 'queued'")),
         Index("ix_outbox_messages_provider_ids", "provider_message_ids", postgresql_using="gin"),
+        Index("ix_outbox_messages_organization_newest", "organization_id", "id"),  # the console's Messages
+        Index("ix_outbox_messages_created_brin", "created_at", postgresql_using="brin"),  # "the last day"
         Index(
             "uq_outbox_messages_reply",
             "reply_to",
@@ -46,7 +48,7 @@ class OutboxMessage(IdMixin, CreatedAtMixin, Base):
         ),
     )
 
-    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     channel: Mapped[str] = mapped_column(String(16))
     recipient: Mapped[str] = mapped_column(String(64))  # E.164 (sms, whatsapp) or a chat id (telegram)

@@ -281,5 +281,28 @@ async def list_outbox(
     return rows
 
 
+@dataclass(frozen=True, slots=True)
+class RelayBacklog:
+    queued: int  # waiting for a delivery job, every organization (and unknown numbers) included
+    oldest_seconds: float | None
+    failed_last_day: int  # of the messages queued in the last day
+
+
+async def relay_backlog(session: AsyncSession) -> RelayBacklog:
+    """How far delivery is behind, across the platform (system scope): the operations page."""
+    queued, oldest = (
+        await session.execute(
+            select(func.count(), func.extract("epoch", func.now() - func.min(OutboxMessage.created_at)))
+            .where(OutboxMessage.status == DeliveryStatus.QUEUED.value)
+        )
+    ).one()  # fmt: skip
+    failed = await session.scalar(
+        select(func.count()).select_from(OutboxMessage)
+        .where(OutboxMessage.status == DeliveryStatus.FAILED.value,
+               OutboxMessage.created_at >= func.now() - timedelta(days=1))
+    )  # fmt: skip
+    return RelayBacklog(int(queued), float(oldest) if oldest is not None else None, int(failed or 0))
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
