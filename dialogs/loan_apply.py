@@ -56,6 +56,8 @@ class LoanApply(FormDialog):
         rules = await self.rules(ctx)
         if rules.pending_reference is not None:
             return Step.end(Reply(ctx.t("loan.already_pending", reference=rules.pending_reference)))
+        if rules.written_off_reference is not None:
+            return Step.end(Reply(ctx.t("loan.written_off_owed", reference=rules.written_off_reference)))
         if not rules.eligible:
             return Step.end(Reply(ctx.t(
                 "loan.not_eligible", savings=ctx.money(rules.savings, rules.currency),

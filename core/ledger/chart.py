@@ -28,6 +28,8 @@ class SystemAccount(StrEnum):
     INTEREST_INCOME = "income:interest"
     FEE_INCOME = "income:fees"
     PENALTY_INCOME = "income:penalties"
+    LOAN_LOSSES = "expense:loan_losses"
+    RECOVERIES = "income:recoveries"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,8 @@ SYSTEM_CHART: tuple[AccountSpec, ...] = (
     AccountSpec(SystemAccount.INTEREST_INCOME, "Interest income", P.INTEREST_INCOME, T.INCOME, shards=SYSTEM_SHARDS),
     AccountSpec(SystemAccount.FEE_INCOME, "Fee income", P.FEE_INCOME, T.INCOME, shards=SYSTEM_SHARDS),
     AccountSpec(SystemAccount.PENALTY_INCOME, "Penalty income", P.PENALTY_INCOME, T.INCOME, shards=SYSTEM_SHARDS),
+    AccountSpec(SystemAccount.LOAN_LOSSES, "Loan losses: principal written off", P.LOAN_LOSS, T.EXPENSE),
+    AccountSpec(SystemAccount.RECOVERIES, "Recoveries on loans written off", P.RECOVERY_INCOME, T.INCOME),
 )
 
 

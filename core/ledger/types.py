@@ -48,6 +48,8 @@ class AccountPurpose(StrEnum):
     FEE_INCOME = "fee_income"
     PENALTY_INCOME = "penalty_income"
     CASH = "cash"
+    LOAN_LOSS = "loan_loss"  # principal written off: an expense of the SACCO
+    RECOVERY_INCOME = "recovery_income"  # money received on a loan after it was written off
 
 
 class EntryKind(StrEnum):
@@ -66,6 +68,8 @@ class EntryKind(StrEnum):
     ADJUSTMENT = "adjustment"
     OPENING_BALANCE = "opening_balance"
     REVERSAL = "reversal"
+    LOAN_WRITE_OFF = "loan_write_off"
+    LOAN_RECOVERY = "loan_recovery"
 
 
 @dataclass(frozen=True, slots=True)

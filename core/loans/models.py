@@ -84,6 +84,8 @@ class LoanApplication(IdMixin, TenantMixin, CreatedAtMixin, Base):
     fee_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     payment_code: Mapped[str | None] = mapped_column(String(32))
     closed_at: Mapped[datetime | None]
+    written_off_at: Mapped[datetime | None]
+    write_off_reason: Mapped[str | None] = mapped_column(Text)
 
 
 Loan = LoanApplication

@@ -18,8 +18,8 @@ from core.audit.service import Actor
 from core.errors import InvalidInput
 from core.ledger.chart import AccountSpec, account_ids, open_accounts
 from core.ledger.types import AccountPurpose, AccountType
+from core.loans.lifecycle import REPAYABLE
 from core.loans.models import LoanApplication
-from core.loans.models import LoanApplicationStatus as S
 from core.loans.repayment import RepaymentResult, repay
 
 
@@ -64,7 +64,7 @@ async def receipt_accounts(session: AsyncSession, organization_id: int, targets:
         if t.loan_id is None:
             raise InvalidInput("a loan repayment needs a loan")
         loan = await session.get(LoanApplication, t.loan_id)
-        if loan is not None and loan.organization_id == organization_id and loan.status != S.ACTIVE:
+        if loan is not None and loan.organization_id == organization_id and loan.status not in REPAYABLE:
             raise InvalidInput(f"loan {loan.reference} is {loan.status}: it takes no repayments")
         out[t] = await receipts_account(session, organization_id, t.loan_id)
     return out
@@ -79,11 +79,12 @@ _RECEIVED = text(
 async def settle_receipts(
     session: AsyncSession, organization_id: int, loan_ids: Iterable[int]
 ) -> list[RepaymentResult]:
-    """Apply what waits on each loan's receipts account as a repayment (active loans; others keep it parked)."""
+    """Apply what waits on each loan's receipts account as a repayment (active loans, and written-off ones as a
+    recovery; others keep it parked)."""
     results = []
     for loan_id in sorted(set(loan_ids)):
         loan = await session.get(LoanApplication, loan_id)
-        if loan is None or loan.organization_id != organization_id or loan.status != S.ACTIVE:
+        if loan is None or loan.organization_id != organization_id or loan.status not in REPAYABLE:
             continue
         account = await receipts_account(session, organization_id, loan_id)
         received, balance = (await session.execute(_RECEIVED, {"org": organization_id, "account": account})).one()

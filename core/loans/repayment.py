@@ -6,7 +6,9 @@ savings in the loan's group. Ledger entry (idempotent on the caller's key): debi
 or the loan's receipts account for money reconciliation parked there); credit the loan's interest receivable with
 penalties (charged there when late), interest income with interest (cash basis), principal receivable with
 principal, and savings with any overpayment. Paying a declining-balance loan off early waives the interest of
-periods not yet started (core.loans.payoff).
+periods not yet started (core.loans.payoff). On a written-off loan (core.loans.writeoff) the receivables are
+gone from the books: the money is a recovery, credited to recoveries income, while the schedule still records
+what the member paid of what they owe.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from core.ledger.chart import (
 from core.ledger.posting import post_entry
 from core.ledger.types import EntryKind, PostingSpec
 from core.loans.guarantors import release_guarantees
-from core.loans.lifecycle import check_move, move
+from core.loans.lifecycle import REPAYABLE, check_move, move
 from core.loans.models import LoanApplication, LoanInstalment
 from core.loans.models import LoanApplicationStatus as S
 from core.loans.payoff import quote
@@ -120,6 +122,7 @@ async def repay(
     on: date | None = None,
 ) -> RepaymentResult:
     """Apply a repayment to an active loan; closes it (releasing guarantor holds) when nothing is left owing.
+    On a written-off loan it is a recovery (see the module's note); the loan stays written off.
 
     Idempotent on `idempotency_key` (a second call changes nothing). Raises NotFound, IllegalTransition (the
     loan is not active), InvalidInput (non-positive amount), and the ledger's errors.
@@ -134,11 +137,13 @@ async def repay(
     if previous is not None:
         owing = sum(r.outstanding for r in rows)
         return RepaymentResult(loan.id, int(previous), Allocation((), 0), owing, loan.status == S.CLOSED, True)
-    check_move(loan, S.CLOSED)  # only an active loan takes repayments
+    recovering = loan.status == S.WRITTEN_OFF
+    if loan.status not in REPAYABLE:
+        check_move(loan, S.CLOSED)  # raises: only an active (or written-off) loan takes repayments
     terms = await product_terms(session, organization_id, loan.product_id, loan.currency)
     day = on or datetime.now(UTC).date()
     payoff, waivable = quote(rows, loan.disbursed_on or day, day, terms.interest_method)
-    if waivable and amount >= payoff:  # early settlement: interest of periods not started is not owed
+    if waivable and amount >= payoff and not recovering:  # early settlement: interest not yet begun is not owed
         for row in rows:
             row.interest_due -= waivable.get(row.number, 0)
         await record(session, organization_id=organization_id, actor=actor, action="loan.interest_waived",
@@ -152,7 +157,10 @@ async def repay(
                                           group_id=loan.group_id, currency=cur)
     source = source_account_id or await system_account_id(session, organization_id, SystemAccount.MTN_CLEARING)
     legs = [PostingSpec.debit(source, Money(amount, cur))]
-    for part, account in (
+    if recovering and (recovered := amount - plan.overpayment):
+        recoveries = await system_account_id(session, organization_id, SystemAccount.RECOVERIES)
+        legs.append(PostingSpec.credit(recoveries, Money(recovered, cur)))
+    for part, account in () if recovering else (
         ("penalty", accounts.interest_id),
         ("interest", await system_account_id(session, organization_id, SystemAccount.INTEREST_INCOME)),
         ("principal", accounts.principal_id),
@@ -165,8 +173,10 @@ async def repay(
                    else await system_account_id(session, organization_id, SystemAccount.SUSPENSE))
         legs.append(PostingSpec.credit(savings, Money(plan.overpayment, cur)))
     entry = await post_entry(
-        session, organization_id=organization_id, kind=EntryKind.LOAN_REPAYMENT, postings=legs,
-        idempotency_key=idempotency_key, actor=actor, memo=f"repayment of loan {loan.reference}",
+        session, organization_id=organization_id,
+        kind=EntryKind.LOAN_RECOVERY if recovering else EntryKind.LOAN_REPAYMENT, postings=legs,
+        idempotency_key=idempotency_key, actor=actor,
+        memo=f"{'recovery on written-off' if recovering else 'repayment of'} loan {loan.reference}",
         metadata={"loan_id": loan.id, "member_id": loan.member_id, "penalty": plan.component("penalty"),
                   "interest": plan.component("interest"), "principal": plan.component("principal"),
                   "overpayment": plan.overpayment}, audit=False,
@@ -180,12 +190,13 @@ async def repay(
         if row.outstanding == 0:
             row.paid_on, row.overdue = day, False
     owing = sum(r.outstanding for r in rows)
-    await record(session, organization_id=organization_id, actor=actor, action="loan.repayment",
+    await record(session, organization_id=organization_id, actor=actor,
+                 action="loan.recovery" if recovering else "loan.repayment",
                  object_type="loan_application", object_id=loan.id,
                  details={"entry_id": entry.id, "amount": amount, "outstanding": owing})
-    if owing == 0:
+    if owing == 0 and not recovering:
         await close_loan(session, loan, actor=actor)
-    return RepaymentResult(loan.id, entry.id, plan, owing, owing == 0)
+    return RepaymentResult(loan.id, entry.id, plan, owing, owing == 0 and not recovering)
 
 
 async def close_loan(session: AsyncSession, loan: LoanApplication, *, actor: Actor) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import exists, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.service import Actor, record
@@ -18,7 +18,7 @@ from core.ledger.balances import member_balances
 from core.loans.errors import AmountOutOfRange, NotEligible, TermOutOfRange
 from core.loans.guarantors import release_guarantees
 from core.loans.lifecycle import OPEN, move
-from core.loans.models import LoanApplication, LoanApplicationStatus
+from core.loans.models import LoanApplication, LoanApplicationStatus, LoanInstalment
 from core.loans.products import product_terms
 from core.loans.schedule import add_months
 from core.members.models import GroupMembership
@@ -49,6 +49,7 @@ class Eligibility:
     months_member: int = 0
     min_membership_months: int = 0
     guarantors_required: int = 0
+    written_off_reference: str | None = None  # a loan written off and still owed: no new loan until repaid
 
     @property
     def too_new(self) -> bool:
@@ -56,10 +57,13 @@ class Eligibility:
 
     @property
     def eligible(self) -> bool:
-        return self.pending_reference is None and not self.too_new and self.max_amount >= self.min_amount
+        return (self.pending_reference is None and self.written_off_reference is None and not self.too_new
+                and self.max_amount >= self.min_amount)  # fmt: skip
 
     def explain(self) -> str:
         """The rule in plain English for staff screens (members get the catalogue's words)."""
+        if self.written_off_reference:
+            return f"Loan {self.written_off_reference} was written off and is still owed: no new loan until it is repaid."
         if self.too_new:
             return f"Members may borrow after {self.min_membership_months} months; this member has {self.months_member}."
         text_ = (f"You can borrow up to {self.max_amount:,} {self.currency}: {self.multiplier} times your savings of "
@@ -93,6 +97,13 @@ async def eligibility(
                LoanApplication.status.in_([str(s) for s in OPEN]))
         .order_by(LoanApplication.id.desc()).limit(1)
     )).scalar_one_or_none()
+    unpaid = exists().where(LoanInstalment.loan_id == LoanApplication.id, LoanInstalment.paid_on.is_(None))
+    written_off = (await session.execute(
+        select(LoanApplication.reference)
+        .where(LoanApplication.organization_id == organization_id, LoanApplication.member_id == member_id,
+               LoanApplication.status == LoanApplicationStatus.WRITTEN_OFF, unpaid)
+        .order_by(LoanApplication.id.desc()).limit(1)
+    )).scalar_one_or_none()
     by_savings = max(0, savings * terms.savings_multiplier)
     return Eligibility(
         savings=savings, multiplier=terms.savings_multiplier, max_amount=min(by_savings, terms.max_amount),
@@ -100,6 +111,7 @@ async def eligibility(
         currency=currency, pending_reference=pending, product_id=terms.id,
         product_cap=terms.max_amount if terms.max_amount < by_savings else None, months_member=months,
         min_membership_months=terms.min_membership_months, guarantors_required=terms.guarantors_required,
+        written_off_reference=written_off,
     )
 
 
@@ -149,6 +161,8 @@ async def apply_for_loan(
     rules = await eligibility(session, organization_id, member_id, product_id=product_id, today=at.date())
     if rules.pending_reference is not None:
         raise NotEligible(f"application {rules.pending_reference} is still waiting")
+    if rules.written_off_reference is not None:
+        raise NotEligible(f"loan {rules.written_off_reference} was written off and is still owed")
     if not rules.eligible:
         raise NotEligible("too new a member" if rules.too_new else "savings are too low to borrow")
     check_amount(rules, amount)

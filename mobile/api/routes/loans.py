@@ -61,6 +61,8 @@ async def get_eligibility(call: Call) -> Eligibility:
     reason = None
     if rules.pending_reference is not None:
         reason = f"Application {rules.pending_reference} is still waiting for a decision."
+    elif rules.written_off_reference is not None:
+        reason = f"Loan {rules.written_off_reference} is still owed: repay it before borrowing again."
     elif not rules.eligible:
         reason = "Your savings are too low to borrow yet."
     return Eligibility(

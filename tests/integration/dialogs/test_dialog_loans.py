@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from bot.router import Router
 from core.db.database import Database
-from core.loans.models import LoanApplication
+from core.loans.models import LoanApplication, LoanInstalment
+from core.loans.service import apply_for_loan
 from dialogs.vocabulary import Channel
 from tests.integration.dialogs.conftest import Sacco
 from tests.support.factories import make_member
@@ -125,3 +127,22 @@ async def test_loan_status(router: Router, sacco: Sacco, language: str) -> None:
     await chat.say("5")
     assert re.search(r"LN-\d{4}-\d{6}", chat.text)
     assert {"rw": "buracyasuzumwa", "en": "waiting for review", "fr": "en cours d'examen"}[language] in chat.text
+
+
+@pytest.mark.parametrize("language", ["rw", "en", "fr"])
+async def test_a_member_who_still_owes_a_written_off_loan_is_told_so(router: Router, sacco: Sacco, db: Database,
+                                                                      language: str) -> None:  # fmt: skip
+    member = sacco.members[language]
+    async with db.tenant(sacco.org.id) as s:
+        lost = await apply_for_loan(s, organization_id=sacco.org.id, member_id=member.id, amount=5_000,
+                                    term_months=2, purpose="farming")  # fmt: skip
+        lost.status = "written_off"  # as core.loans.writeoff leaves it, with the schedule still owed
+        s.add(LoanInstalment(organization_id=sacco.org.id, loan_id=lost.id, number=1, due_on=date(2026, 1, 5),
+                             principal_due=5_000, interest_due=100, penalty_due=0, principal_paid=0, interest_paid=0,
+                             penalty_paid=0, penalties_charged=0, overdue=True))  # fmt: skip
+        reference = lost.reference
+    chat = sacco.chat(router, language, Channel.USSD)
+    await chat.start()
+    await chat.pick(LOAN_LINE)
+    final = chat.last[-1]
+    assert final.final and reference in final.text and len(await applications(db, sacco, language)) == 1
