@@ -1,7 +1,9 @@
 """Loans: the review queue, an application with eligibility and guarantors, approve/reject (maker-checker),
-disburse, and the schedule with repayments; all through core.loans."""
+disburse, the schedule with repayments, and writing a lost loan off; all through core.loans."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -12,9 +14,11 @@ from core.errors import InvalidInput
 from core.identity.permissions import Permission, allowed
 from core.loans.disbursement import PayoutMethod, disburse
 from core.loans.models import LoanApplicationStatus as S
+from core.loans.repayment import instalments
 from core.loans.review import application_detail, approve, reject, review_queue
 from core.loans.service import eligibility
 from core.loans.statement import loan_summary
+from core.loans.writeoff import write_off, write_off_refusal
 from core.members.search import get_member
 
 routes = web.RouteTableDef()
@@ -43,6 +47,11 @@ async def detail(request: web.Request) -> web.StreamResponse:
         names = {}
         for g in item.guarantors:
             names[g.guarantor_member_id] = (await get_member(session, org, g.guarantor_member_id)).full_name
+        write_off_blocked = None
+        if item.loan.status == S.ACTIVE and allowed(principal.role, Permission.LOANS_APPROVE):
+            rows = await instalments(session, org, loan_id)
+            refusal = write_off_refusal(item.loan, rows, principal, datetime.now(UTC).date())
+            write_off_blocked = str(refusal) if refusal is not None else ""
     return render(
         request,
         "loan.html",
@@ -59,6 +68,7 @@ async def detail(request: web.Request) -> web.StreamResponse:
             in (item.loan.recorded_by_staff_id, item.loan.edited_by_staff_id),
             "can_disburse": allowed(principal.role, Permission.LOANS_DISBURSE)
             and item.loan.status == S.APPROVED,
+            "write_off_blocked": write_off_blocked,  # None: not offered; "": offered; else why not yet
         },
     )
 
@@ -108,4 +118,15 @@ async def disburse_loan(request: web.Request) -> web.StreamResponse:
         await disburse(
             session, principal=current_staff(request), organization_id=org, loan_id=loan_id, method=method
         )
+    raise web.HTTPSeeOther(f"/console/loans/{loan_id}")
+
+
+@routes.post("/loans/{loan_id}/write-off")
+@require(Permission.LOANS_APPROVE)
+async def write_off_loan(request: web.Request) -> web.StreamResponse:
+    org, loan_id = organization_id(request), path_id(request, "loan_id")
+    form = await request.post()
+    async with console_db(request) as session:
+        await write_off(session, principal=current_staff(request), organization_id=org, loan_id=loan_id,
+                        reason=str(form.get("reason", "")))  # fmt: skip
     raise web.HTTPSeeOther(f"/console/loans/{loan_id}")

@@ -204,6 +204,8 @@ SWEEP_CASES = (
     SweepCase("POST", "/console/loans/{loan_id}/reject", _b_loan, form={"reason": "x"}, unchanged=_b_loan_submitted),
     SweepCase("POST", "/console/loans/{loan_id}/disburse", _b_loan, form={"method": "cash"},
               unchanged=_b_loan_submitted),
+    SweepCase("POST", "/console/loans/{loan_id}/write-off", _b_loan, form={"reason": "absconded"},
+              unchanged=_b_loan_submitted),
 )
 
 

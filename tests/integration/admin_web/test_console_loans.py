@@ -1,10 +1,16 @@
-"""Loans over HTTP: the review queue, detail with eligibility, maker-checker, approve, disburse, schedule; roles."""
+"""Loans over HTTP: the review queue, detail with eligibility, maker-checker, approve, disburse, schedule; roles;
+writing a lost loan off."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from core.db.database import Database
+from core.identity.permissions import StaffPrincipal
 from core.identity.roles import StaffRole
+from core.loans.disbursement import PayoutMethod, disburse
 from core.loans.models import LoanApplication
+from core.loans.review import approve
 from tests.integration.admin_web.conftest import ClientFactory
 from tests.support.console import page_csrf, sign_in
 from tests.support.factories import STAFF_PASSWORD, make_organization, make_staff
@@ -74,3 +80,36 @@ async def test_roles_on_loans(db: Database, console_client: ClientFactory) -> No
         allow_redirects=False,
     )
     assert rejected.status == 303 and await _status(db, planted["loan_id"]) == "rejected"
+
+
+async def test_a_lost_loan_is_written_off_by_another_manager(db: Database, console_client: ClientFactory) -> None:
+    org = await make_organization(db)
+    planted = await plant_loan(db, org)
+    lender, lender_secret = await make_staff(db, org, role=StaffRole.MANAGER)
+    as_lender = StaffPrincipal(lender.id, StaffRole.MANAGER, org.id)
+    async with db.tenant(org.id) as s:
+        await approve(s, principal=as_lender, organization_id=org.id, loan_id=planted["loan_id"])
+        await disburse(s, principal=as_lender, organization_id=org.id, loan_id=planted["loan_id"],
+                       method=PayoutMethod.CASH, on=datetime.now(UTC).date() - timedelta(days=150))  # fmt: skip
+    path = f"/console/loans/{planted['loan_id']}"
+    client = await console_client()
+    await sign_in(client, lender.email, STAFF_PASSWORD, lender_secret)
+    blocked = await (await client.get(path)).text()
+    assert "data-write-off-blocked" in blocked and "another officer must write it off" in blocked
+    token = await page_csrf(client, path)
+    refused = await client.post(f"{path}/write-off", data={"csrf_token": token, "reason": "gone away"})
+    assert refused.status == 403 and await _status(db, planted["loan_id"]) == "active"
+
+    committee, secret = await make_staff(db, org, role=StaffRole.MANAGER)
+    other = await console_client()
+    await sign_in(other, committee.email, STAFF_PASSWORD, secret)
+    page = await (await other.get(path)).text()
+    assert f'action="{path}/write-off"' in page
+    token = await page_csrf(other, path)
+    no_reason = await other.post(f"{path}/write-off", data={"csrf_token": token, "reason": " "})
+    assert no_reason.status == 422 and await _status(db, planted["loan_id"]) == "active"
+    done = await other.post(f"{path}/write-off", data={"csrf_token": token, "reason": "Moved away, phone off"},
+                            allow_redirects=False)  # fmt: skip
+    assert done.status == 303 and await _status(db, planted["loan_id"]) == "written_off"
+    after = await (await other.get(path)).text()
+    assert "data-written-off" in after and "Moved away, phone off" in after and "data-write-off" not in after
