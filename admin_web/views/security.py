@@ -1,4 +1,5 @@
-"""The signed-in user's own security: a new authenticator, backup codes, trusted devices, other sessions."""
+"""The signed-in user's own security: a new authenticator, passkeys, backup codes, trusted devices, other
+sessions."""
 
 from __future__ import annotations
 
@@ -8,16 +9,22 @@ from admin_web.auth import client_info, current_session, require
 from admin_web.context import deps
 from admin_web.qr import qr_svg
 from admin_web.render import render
+from admin_web.scoped import path_id
+from admin_web.webauthn_json import credential_body, error_response, options_response, relying_party
 from core.errors import InvalidInput
 from core.identity.errors import InvalidSecondFactor
+from core.identity.passkeys import PasskeyRefused
 from core.identity.permissions import Permission
 from core.identity.staff_security import (
     confirm_new_authenticator,
+    finish_passkey,
     forget_device,
+    forget_passkey,
     regenerate_backup_codes,
     security_overview,
     sign_out_other_sessions,
     start_new_authenticator,
+    start_passkey,
 )
 
 routes = web.RouteTableDef()
@@ -103,4 +110,38 @@ async def revoke_device(request: web.Request) -> web.StreamResponse:
 async def revoke_other_sessions(request: web.Request) -> web.StreamResponse:
     ctx = deps(request)
     await sign_out_other_sessions(ctx.db, current_session(request), client=client_info(request))
+    raise web.HTTPSeeOther(SECURITY_PATH)
+
+
+@routes.post("/security/passkeys/options")
+@require(Permission.OWN_SECURITY)
+async def passkey_creation_options(request: web.Request) -> web.StreamResponse:
+    """What navigator.credentials.create() needs (static/passkeys.js)."""
+    ctx = deps(request)
+    try:
+        return options_response(await start_passkey(ctx.db, relying_party(ctx.settings), current_session(request)))
+    except InvalidInput as exc:
+        return error_response(exc.message, 422)
+
+
+@routes.post("/security/passkeys")
+@require(Permission.OWN_SECURITY)
+async def add_passkey(request: web.Request) -> web.StreamResponse:
+    ctx = deps(request)
+    body, credential = await credential_body(request)
+    try:
+        added = await finish_passkey(ctx.db, relying_party(ctx.settings), current_session(request),
+                                     credential=credential, label=str(body.get("label") or ""),
+                                     client=client_info(request))  # fmt: skip
+    except PasskeyRefused as exc:
+        return error_response(exc.message, 422)
+    return web.json_response({"id": added.id, "label": added.label})
+
+
+@routes.post("/security/passkeys/{passkey_id}/remove")
+@require(Permission.OWN_SECURITY)
+async def remove_passkey(request: web.Request) -> web.StreamResponse:
+    ctx = deps(request)
+    await forget_passkey(ctx.db, current_session(request), passkey_id=path_id(request, "passkey_id"),
+                         client=client_info(request))  # fmt: skip
     raise web.HTTPSeeOther(SECURITY_PATH)

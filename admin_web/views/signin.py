@@ -19,8 +19,16 @@ from admin_web.context import SESSION, SESSION_TOKEN, deps
 from admin_web.csrf import login_form_token, set_login_cookie
 from admin_web.qr import qr_svg
 from admin_web.render import render
+from admin_web.webauthn_json import credential_body, error_response, options_response, relying_party
 from core.identity.errors import AccountLocked, InvalidCredentials, InvalidSecondFactor, InvalidToken
-from core.identity.staff_auth import begin_sign_in, complete_sign_in, sign_in_enrolment, sign_out
+from core.identity.staff_auth import (
+    begin_sign_in,
+    complete_sign_in,
+    complete_sign_in_with_passkey,
+    passkey_options,
+    sign_in_enrolment,
+    sign_out,
+)
 
 routes = web.RouteTableDef()
 MFA_PATH = "/console/mfa"
@@ -151,6 +159,46 @@ async def mfa_submit(request: web.Request) -> web.StreamResponse:
         response: web.StreamResponse = render(request, "backup_codes.html", {"codes": step.backup_codes})
     else:
         response = see_other(HOME_PATH)
+    set_session_cookie(response, ctx.settings, step.token)
+    if step.device_cookie:
+        set_device_cookie(response, ctx.settings, step.device_cookie)
+    return response
+
+
+@routes.post("/mfa/passkey/options")
+@public
+async def passkey_request_options(request: web.Request) -> web.StreamResponse:
+    """What navigator.credentials.get() needs to sign this pending sign-in (static/passkeys.js)."""
+    ctx = deps(request)
+    try:
+        options = await passkey_options(ctx.db, ctx.keys, relying_party(ctx.settings), token=_pending(request))
+    except InvalidToken as exc:
+        return error_response(exc.message, 401)
+    if options is None:
+        return error_response("No passkey is set up for this account: use your code.", 404)
+    return options_response(options)
+
+
+@routes.post("/mfa/passkey")
+@public
+async def passkey_submit(request: web.Request) -> web.StreamResponse:
+    ctx = deps(request)
+    token = _pending(request)
+    body, credential = await credential_body(request)
+    try:
+        step = await complete_sign_in_with_passkey(
+            ctx.db, ctx.limiter, ctx.keys, relying_party(ctx.settings), token=token, credential=credential,
+            client=client_info(request), trust_this_device=body.get("trust_device") is True,
+        )  # fmt: skip
+    except InvalidSecondFactor:
+        return error_response("That passkey did not work. Try again, or use your code.", 401)
+    except AccountLocked as exc:
+        locked = error_response(exc.message, 429)
+        clear_session_cookie(locked, ctx.settings)
+        return locked
+    except InvalidToken as exc:
+        return error_response(exc.message, 401)
+    response = web.json_response({"next": HOME_PATH})
     set_session_cookie(response, ctx.settings, step.token)
     if step.device_cookie:
         set_device_cookie(response, ctx.settings, step.device_cookie)

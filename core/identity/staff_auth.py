@@ -1,13 +1,14 @@
 """Staff sign-in: password (throttled per account and per address, with lockout), then a second factor.
 
-Every staff role needs the second factor: TOTP (or a backup code), or a device the user trusted in the
-last 30 days. A user without an authenticator enrols one before the sign-in completes. Each step owns
+Every staff role needs the second factor: TOTP (or a backup code), a passkey, or a device the user trusted in
+the last 30 days. A user without an authenticator enrols one before the sign-in completes. Each step owns
 its transaction and records audit events (failures and lockouts included) before it raises.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -23,8 +24,10 @@ from core.identity.context import ClientInfo
 from core.identity.errors import AccountLocked, InvalidCredentials, InvalidSecondFactor, InvalidToken
 from core.identity.keys import IdentityKeys
 from core.identity.models import StaffUser
+from core.identity.passkeys import RelyingParty, authentication_options, check_passkey
 from core.identity.passwords import hash_password, needs_rehash, verify_password
 from core.identity.ratelimit import Limit, RateLimiter
+from core.identity.staff_models import StaffSession
 from core.identity.staff_sessions import StaffSessionView, find_session, is_live, open_session
 from core.identity.trusted_devices import device_is_trusted, trust_device
 
@@ -172,6 +175,48 @@ async def complete_sign_in(
     InvalidToken when the pending sign-in expired, InvalidSecondFactor for a wrong or replayed code and
     AccountLocked after 5 wrong codes in 15 minutes (the pending sign-in then ends).
     """
+
+    async def code_check(session: AsyncSession, user: StaffUser, _: StaffSession, at: datetime
+                         ) -> tuple[str | None, list[str]]:  # fmt: skip
+        return await _check_factor(session, keys, pii, user, code, at, client)
+
+    return await _complete(db, limiter, keys, token=token, check=code_check, client=client,
+                           trust_this_device=trust_this_device, now=now)  # fmt: skip
+
+
+async def passkey_options(db: Database, keys: IdentityKeys, rp: RelyingParty, *, token: str) -> str | None:
+    """The options for the browser to sign this pending sign-in's challenge with one of the user's passkeys
+    (JSON), or None when the user has none. Raises InvalidToken when the pending sign-in expired."""
+    async with db.system() as session:
+        found = await find_session(session, keys, token)
+        if found is None or not is_live(*found, datetime.now(UTC)) or found[0].mfa_verified_at is not None:
+            raise InvalidToken("Your sign-in took too long. Sign in again.")
+        row, user = found
+        return await authentication_options(session, rp, user, row) if user.mfa_enrolled else None
+
+
+async def complete_sign_in_with_passkey(
+    db: Database, limiter: RateLimiter, keys: IdentityKeys, rp: RelyingParty, *, token: str,
+    credential: dict[str, object], client: ClientInfo, trust_this_device: bool = False, now: datetime | None = None,
+) -> SignInStep:  # fmt: skip
+    """complete_sign_in with a passkey's signature over passkey_options' challenge instead of a code: the
+    same limits, lockout and audit (method "passkey")."""
+
+    async def passkey_check(session: AsyncSession, user: StaffUser, row: StaffSession, at: datetime
+                            ) -> tuple[str | None, list[str]]:  # fmt: skip
+        if not user.mfa_enrolled:
+            return None, []
+        return ("passkey", []) if await check_passkey(session, rp, user, row, credential, at) else (None, [])
+
+    return await _complete(db, limiter, keys, token=token, check=passkey_check, client=client,
+                           trust_this_device=trust_this_device, now=now)  # fmt: skip
+
+
+FactorCheck = Callable[[AsyncSession, StaffUser, StaffSession, datetime], Awaitable[tuple[str | None, list[str]]]]
+
+
+async def _complete(db: Database, limiter: RateLimiter, keys: IdentityKeys, *, token: str, check: FactorCheck,
+                    client: ClientInfo, trust_this_device: bool, now: datetime | None) -> SignInStep:  # fmt: skip
     now = now or datetime.now(UTC)
     failure: DomainError | None = None
     result: SignInStep | None = None
@@ -186,7 +231,7 @@ async def complete_sign_in(
             failure = AccountLocked(decision.retry_after)
         else:
             await session.refresh(user, with_for_update=True)
-            method, codes = await _check_factor(session, keys, pii, user, code, now, client)
+            method, codes = await check(session, user, pending_row, now)
             if method is None:
                 decision = await limiter.add(mfa_key(user.id), MFA_LIMIT)
                 await audit_staff(session, user, "staff.mfa_failed", client)

@@ -1,4 +1,4 @@
-"""A staff user's own security settings: a new authenticator, backup codes, trusted devices, sessions.
+"""A staff user's own security settings: a new authenticator, passkeys, backup codes, trusted devices, sessions.
 
 Every call acts on the signed-in user only (the session view says who), in that user's own scope.
 """
@@ -20,7 +20,15 @@ from core.identity.context import ClientInfo
 from core.identity.errors import InvalidSecondFactor
 from core.identity.keys import IdentityKeys
 from core.identity.models import StaffUser
+from core.identity.passkeys import (
+    RelyingParty,
+    active_passkeys,
+    add_passkey,
+    registration_options,
+    remove_passkey,
+)
 from core.identity.staff_auth import audit_staff
+from core.identity.staff_models import StaffSession
 from core.identity.staff_sessions import StaffSessionView, end_user_sessions
 from core.identity.trusted_devices import (
     TrustedDeviceView,
@@ -37,6 +45,15 @@ class SecurityOverview:
     backup_codes_left: int
     devices: tuple[TrustedDeviceView, ...]
     pending: totp.Enrolment | None  # a new authenticator waiting for its first code
+    passkeys: tuple[PasskeyView, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PasskeyView:
+    id: int
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
 
 
 @asynccontextmanager
@@ -58,6 +75,8 @@ async def security_overview(db: Database, pii: PiiCipher, me: StaffSessionView) 
             backup_codes_left=await backup_codes.remaining_backup_codes(session, user.id),
             devices=tuple(await list_trusted_devices(session, user.id, now=now)),
             pending=totp.pending_enrolment(user, pii),
+            passkeys=tuple(PasskeyView(p.id, p.label, p.created_at, p.last_used_at)
+                           for p in await active_passkeys(session, user.id)),  # fmt: skip
         )
 
 
@@ -118,3 +137,32 @@ async def sign_out_other_sessions(db: Database, me: StaffSessionView, *, client:
         )
         await audit_staff(session, user, "staff.sessions_ended", client, count=count)
         return count
+
+
+async def _own_row(session: AsyncSession, me: StaffSessionView) -> StaffSession:
+    row = await session.get(StaffSession, me.session_id, with_for_update=True)
+    if row is None:
+        raise NotFound("no such session")
+    return row
+
+
+async def start_passkey(db: Database, rp: RelyingParty, me: StaffSessionView) -> str:
+    """The options for the browser to make a new passkey (JSON); the session remembers the challenge."""
+    async with _own(db, me) as (session, user):
+        return await registration_options(session, rp, user, await _own_row(session, me))
+
+
+async def finish_passkey(db: Database, rp: RelyingParty, me: StaffSessionView, *, credential: dict[str, object],
+                         label: str, client: ClientInfo) -> PasskeyView:  # fmt: skip
+    """Keep the passkey the browser made for start_passkey's challenge. Raises PasskeyRefused."""
+    async with _own(db, me) as (session, user):
+        passkey = await add_passkey(session, rp, user, await _own_row(session, me), credential, label)
+        await audit_staff(session, user, "staff.passkey_added", client, passkey_id=passkey.id, label=passkey.label)
+        return PasskeyView(passkey.id, passkey.label, passkey.created_at, passkey.last_used_at)
+
+
+async def forget_passkey(db: Database, me: StaffSessionView, *, passkey_id: int, client: ClientInfo) -> None:
+    """Remove one of the user's passkeys; anyone else's is NotFound."""
+    async with _own(db, me) as (session, user):
+        passkey = await remove_passkey(session, user, passkey_id, datetime.now(UTC))
+        await audit_staff(session, user, "staff.passkey_removed", client, passkey_id=passkey.id, label=passkey.label)

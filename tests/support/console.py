@@ -19,18 +19,23 @@ def csrf_from(html: str) -> str:
     raise AssertionError("no csrf_token on the page")
 
 
-async def sign_in(
-    client: TestClient, email: str, password: str, totp_secret: str, *, at: datetime | None = None
-) -> None:
-    """Password, then the TOTP code for `at` (default now); ends signed in on /console/."""
+async def password_step(client: TestClient, email: str, password: str) -> str:
+    """The first step only: the password accepted, the second factor due. Returns the /console/mfa page."""
     page = await client.get("/console/login")
     form = {"email": email, "password": password, "csrf_token": csrf_from(await page.text())}
     step = await client.post("/console/login", data=form, allow_redirects=False)
     assert step.status == 303 and step.headers["Location"] == "/console/mfa", await step.text()
-    mfa = await client.get("/console/mfa")
+    return await (await client.get("/console/mfa")).text()
+
+
+async def sign_in(
+    client: TestClient, email: str, password: str, totp_secret: str, *, at: datetime | None = None
+) -> None:
+    """Password, then the TOTP code for `at` (default now); ends signed in on /console/."""
+    mfa_page = await password_step(client, email, password)
     code = pyotp.TOTP(totp_secret).at(at or datetime.now(UTC))
     done = await client.post(
-        "/console/mfa", data={"code": code, "csrf_token": csrf_from(await mfa.text())}, allow_redirects=False
+        "/console/mfa", data={"code": code, "csrf_token": csrf_from(mfa_page)}, allow_redirects=False
     )
     assert done.status == 303 and done.headers["Location"] == "/console/", await done.text()
 

@@ -301,3 +301,31 @@ SWEEP_CASES = (
     *SWEEP_CASES,
     SweepCase("POST", "/console/messages/{message_id}/send-again", _b_message, unchanged=_b_message_not_sent_again),
 )
+
+
+async def _b_passkey(db: Database, keys: IdentityKeys, org: Organization) -> dict[str, Any]:
+    import os
+
+    from core.identity.staff_models import StaffPasskey
+
+    user, _ = await make_staff(db, org)
+    async with db.system() as s:
+        passkey = StaffPasskey(organization_id=org.id, staff_user_id=user.id, credential_id=os.urandom(16),
+                               public_key=b"not-used-here", sign_count=0, transports="", label="B's security key")  # fmt: skip
+        s.add(passkey)
+        await s.flush()
+        return {"passkey_id": passkey.id}
+
+
+async def _b_passkey_kept(db: Database, planted: dict[str, Any]) -> bool:
+    from core.identity.staff_models import StaffPasskey
+
+    async with db.system() as s:
+        passkey = await s.get(StaffPasskey, planted["passkey_id"])
+        return passkey is not None and passkey.revoked_at is None
+
+
+SWEEP_CASES = (
+    *SWEEP_CASES,
+    SweepCase("POST", "/console/security/passkeys/{passkey_id}/remove", _b_passkey, unchanged=_b_passkey_kept),
+)

@@ -23,19 +23,20 @@ ClientFactory = Callable[..., Awaitable[TestClient]]
 async def console_client(
     db: Database, database_url: str, settings: Settings, redis_url: str
 ) -> AsyncIterator[ClientFactory]:
-    """make(**settings overrides) -> a client of the whole app; use_redis=False for the PostgreSQL limiter.
+    """make(**settings overrides) -> a client of the whole app; use_redis=False for the PostgreSQL limiter;
+    `port` when the settings must name it (PUBLIC_BASE_URL for passkeys).
 
     Each client gets its own OTP_PEPPER, so rate-limit counters (keyed with it) never leak between tests.
     """
     opened: list[tuple[TestClient, Redis | None]] = []
 
-    async def make(*, use_redis: bool = True, **overrides: Any) -> TestClient:
+    async def make(*, use_redis: bool = True, port: int | None = None, **overrides: Any) -> TestClient:
         update: dict[str, Any] = {"otp_pepper": SecretStr(secrets.token_hex(32)), **overrides}
         redis: Redis | None = Redis.from_url(redis_url) if use_redis else None
         runtime = Runtime(
             settings=settings.model_copy(update=update), owner_url=database_url, db=db, redis=redis
         )
-        client = TestClient(TestServer(create_app(runtime)))
+        client = TestClient(TestServer(create_app(runtime), port=port))
         await client.start_server()
         opened.append((client, redis))
         return client
