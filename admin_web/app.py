@@ -10,7 +10,6 @@ from aiohttp import web
 from admin_web.auth import LOGIN_PATH, Handler, clear_session_cookie, session_cookie
 from admin_web.context import CONSOLE, JINJA, SESSION, SESSION_TOKEN, ConsoleDeps, deps
 from admin_web.csrf import csrf_middleware
-from admin_web.import_jobs import IMPORT_JOBS, ImportJobs
 from admin_web.render import render
 from admin_web.views import (
     audit,
@@ -108,8 +107,6 @@ def setup(app: web.Application, console_deps: ConsoleDeps) -> web.Application:
     """Mount the console on `app` at /console and return the sub-application."""
     console = web.Application(middlewares=[errors_middleware, session_middleware, csrf_middleware])
     console[CONSOLE] = console_deps
-    console[IMPORT_JOBS] = ImportJobs()
-    console[exports.RUNNING] = set()
     console[JINJA] = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True)
     console.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
     for routes in VIEW_ROUTES:

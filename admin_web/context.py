@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,8 @@ from core.identity.ratelimit import RateLimiter, make_rate_limiter
 from core.identity.staff_sessions import StaffSessionView
 from core.settings import Settings
 
+SubmitJob = Callable[..., None]  # (job name, **JSON-able kwargs): bot.jobs.JobDispatcher.submit
+
 
 @dataclass(frozen=True, slots=True)
 class ConsoleDeps:
@@ -23,9 +26,11 @@ class ConsoleDeps:
     limiter: RateLimiter
     keys: IdentityKeys
     pii: PiiCipher
+    submit: SubmitJob | None = None  # bot.jobs' dispatcher: a Celery worker, or this process without a broker
 
     @classmethod
-    def build(cls, db: Database, settings: Settings, redis: Any | None = None) -> ConsoleDeps:
+    def build(cls, db: Database, settings: Settings, redis: Any | None = None,
+              submit: SubmitJob | None = None) -> ConsoleDeps:  # fmt: skip
         """Derive keys and ciphers from settings; the rate limiter uses Redis when there is one."""
         keys = IdentityKeys.from_settings(settings)
         return cls(
@@ -34,7 +39,14 @@ class ConsoleDeps:
             make_rate_limiter(db, redis, keys.rate_limit),
             keys,
             PiiCipher.from_settings(settings),
+            submit,
         )
+
+    def run_job(self, name: str, **kwargs: Any) -> None:
+        """Hand a console job (core.ops.console_jobs) to the dispatcher, once its row is committed."""
+        if self.submit is None:
+            raise RuntimeError("this console has no job dispatcher")
+        self.submit(name, **kwargs)
 
 
 CONSOLE = web.AppKey("console", ConsoleDeps)

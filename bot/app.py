@@ -46,7 +46,7 @@ def create_app(
         secret_key=runtime.settings.secret_key.get_secret_value(),
         after_store=lambda org_id, sms_ids: _reconcile_later(app, org_id, sms_ids),
     )
-    admin_web.setup(app, admin_web.ConsoleDeps.build(runtime.db, runtime.settings, runtime.redis))
+    admin_web.setup(app, admin_web.ConsoleDeps.build(runtime.db, runtime.settings, runtime.redis, app[JOBS].submit))
     mobile.setup(app, mobile.MobileDeps.build(runtime.db, runtime.settings, runtime.redis))
     return app
 

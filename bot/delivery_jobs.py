@@ -19,6 +19,7 @@ from core.messaging.errors import RetryLater
 from core.messaging.inbox import purge_done
 from core.messaging.outbox import claim_undispatched
 from core.messaging.pacing import MemoryPacer, Pacer, RedisPacer
+from core.ops.console_jobs import purge_console_jobs
 from dialogs.vocabulary import Channel
 from ussd.session import purge_ussd_sessions
 
@@ -73,10 +74,11 @@ async def sweep_outbox(rt: Runtime, *, limit: int = 200) -> dict[str, Any]:
 
 
 async def forget_expired(db: Database) -> int:
-    """Old webhook keys, worked inbox rows and USSD sessions past any use (beat's sweep, or the relay without a
-    broker). Returns how many webhook keys went."""
+    """Old webhook keys, worked inbox rows, USSD sessions and ended console jobs past any use (beat's sweep, or
+    the relay without a broker). Returns how many webhook keys went."""
     purged = await purge_processed(db)
     await purge_done(db)
+    await purge_console_jobs(db)
     async with db.system() as session:
         await purge_ussd_sessions(session)
     return purged

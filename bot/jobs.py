@@ -14,11 +14,13 @@ from typing import Any
 
 from bot.delivery_jobs import deliver_outbox, sweep_outbox
 from bot.runtime import Runtime
+from core.crypto.pii import PiiCipher
 from core.loans.daily import daily_arrears
+from core.members.importer import run_import_job
 from core.messaging.errors import RetryLater
 from core.ops.service import heartbeat
 from core.payments.reconcile import reconcile_backlog, reconcile_messages
-from core.reports.exports import run_export
+from core.reports.exports import run_export_job
 from dialogs.loan_notices import render_notice
 
 log = logging.getLogger(__name__)
@@ -47,12 +49,15 @@ async def loan_arrears(rt: Runtime, *, today: str | None = None) -> dict[str, in
     return await daily_arrears(rt.db, day, render_notice)
 
 
-async def reports_export(
-    rt: Runtime, *, organization_id: int, token: str, kind: str = "member_balances"
-) -> dict[str, int]:
-    """A long console export (token from core.reports.exports.new_export); rerunning rewrites the same file."""
-    done = await run_export(rt.db, rt.settings.data_dir, organization_id, token, kind)
-    return {"total": done.total, "done": done.done}
+async def reports_export(rt: Runtime, *, organization_id: int, token: str) -> dict[str, int | None]:
+    """A console export (its console job's token); a redelivery after it ended does nothing."""
+    return {"done": await run_export_job(rt.db, organization_id, token)}
+
+
+async def members_import(rt: Runtime, *, organization_id: int, token: str) -> dict[str, int | None]:
+    """A console member import (its console job's token, the rows sealed on it)."""
+    report = await run_import_job(rt.db, PiiCipher.from_settings(rt.settings), organization_id, token)
+    return {"created": report.created if report else None}
 
 
 # Explicit registry in priority order: name -> job function. Celery tasks are generated from it.
@@ -64,6 +69,7 @@ JOBS: dict[str, JobFn] = {
     "payments.reconcile_backlog": reconcile_sweep,
     "loans.arrears": loan_arrears,
     "reports.export": reports_export,
+    "members.import": members_import,
 }
 # Celery options per job (rate limits are per worker; cross-process pacing is in core.messaging.pacing).
 TASK_OPTIONS: dict[str, dict[str, Any]] = {

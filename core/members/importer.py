@@ -1,11 +1,17 @@
-"""Importing members from a CSV file: each row in its own transaction, with a per-row error report and progress."""
+"""Importing members from a CSV file: each row in its own transaction, with a per-row error report and progress.
+
+The console stores the parsed rows on a console job (encrypted: national IDs) and the `members.import` job runs
+`run_import_job` wherever the job dispatcher sends it (core.ops.console_jobs).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -15,6 +21,7 @@ from core.db.database import Database
 from core.errors import DomainError, InvalidInput
 from core.members.models import Group
 from core.members.service import add_to_group, create_member
+from core.ops.console_jobs import end_job, report_progress, take_job
 
 COLUMNS = ("first_name", "last_name", "phone", "national_id", "language", "group_code")
 REQUIRED = ("first_name", "last_name", "phone")
@@ -116,4 +123,41 @@ async def import_members(
         report.done += 1
         if progress is not None and (report.done % 10 == 0 or report.done == report.total):
             await progress(report)
+    return report
+
+
+INPUT_CONTEXT = "console_job.member_import"
+
+
+def seal_rows(rows: list[CsvRow], pii: PiiCipher) -> str:
+    """The rows as the job row keeps them until the import ends: encrypted, since they carry national IDs."""
+    return pii.encrypt(json.dumps([[r.line, r.values] for r in rows]), context=INPUT_CONTEXT)
+
+
+def _open_rows(sealed: str, pii: PiiCipher) -> list[CsvRow]:
+    return [CsvRow(int(line), dict(values)) for line, values in json.loads(pii.decrypt(sealed, context=INPUT_CONTEXT))]
+
+
+def _counters(report: ImportReport) -> dict[str, Any]:
+    return {"done": report.done, "created": report.created,
+            "errors": [{"line": line, "error": why} for line, why in report.errors]}  # fmt: skip
+
+
+async def run_import_job(db: Database, pii: PiiCipher, organization_id: int, token: str) -> ImportReport | None:
+    """The `members.import` job: import the sealed rows, progress on the job row; None when it had ended."""
+    taken = await take_job(db, organization_id, token)
+    if taken is None or taken.input is None:
+        return None
+    actor = Actor.staff(taken.staff_user_id) if taken.staff_user_id else Actor.system("member_import")
+
+    async def progress(report: ImportReport) -> None:
+        await report_progress(db, organization_id, token, **_counters(report))
+
+    try:
+        report = await import_members(db, organization_id, _open_rows(taken.input, pii), actor=actor, pii=pii,
+                                      progress=progress)  # fmt: skip
+    except Exception as exc:  # the rows done so far stay done; the page says why it stopped
+        await end_job(db, organization_id, token, failure=str(exc) or type(exc).__name__)
+        raise
+    await end_job(db, organization_id, token, **_counters(report))
     return report

@@ -1,4 +1,4 @@
-"""Long exports: started from the reports page, progress as JSON, the CSV download, walls; the worker job too."""
+"""Long exports: started from the reports page, progress as JSON, the CSV download, walls; the job itself too."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import asyncio
 from pathlib import Path
 
 from bot.jobs import JOBS
+from bot.runtime import Runtime
 from core.db.database import Database
 from core.identity.roles import StaffRole
-from core.reports.exports import new_export, read_progress, run_export
+from core.ops.console_jobs import MEMBER_BALANCES_EXPORT, job_output, job_state, open_job
+from core.settings import Settings
 from tests.integration.admin_web.conftest import ClientFactory
 from tests.support.console import page_csrf, sign_in
 from tests.support.factories import (
@@ -62,11 +64,18 @@ async def test_member_balances_export(db: Database, console_client: ClientFactor
     assert forged.status == 403
 
 
-async def test_the_worker_job_writes_the_same_export(db: Database, tmp_path: Path) -> None:
-    assert "reports.export" in JOBS
+async def test_the_export_job_runs_once_and_keeps_its_file_on_the_job(db: Database, settings: Settings) -> None:
+    """What a worker runs: the job row carries progress and the file, so any console process serves them; a
+    redelivered job that finds its row finished does nothing."""
     org = await make_organization(db)
-    await make_member(db, org, await make_group(db, org))
-    token = new_export(tmp_path, org.id, "member_balances")
-    assert not read_progress(tmp_path, org.id, token).finished
-    done = await run_export(db, tmp_path, org.id, token, "member_balances")
-    assert done.finished and done.done == 1 == read_progress(tmp_path, org.id, token).total
+    member = await make_member(db, org, await make_group(db, org))
+    async with db.tenant(org.id) as s:
+        token = await open_job(s, organization_id=org.id, kind=MEMBER_BALANCES_EXPORT)
+        assert not (await job_state(s, org.id, token)).finished
+    rt = Runtime(settings=settings, owner_url=settings.database_url or "", db=db)
+    assert await JOBS["reports.export"](rt, organization_id=org.id, token=token) == {"done": 1}
+    assert await JOBS["reports.export"](rt, organization_id=org.id, token=token) == {"done": None}  # redelivered
+    async with db.tenant(org.id) as s:
+        state = await job_state(s, org.id, token)
+        csv_text = (await job_output(s, org.id, token)).decode()
+    assert state.finished and state.total == state.done == 1 and member.phone in csv_text
