@@ -76,6 +76,7 @@ async def test_a_passkey_is_added_then_signs_in_instead_of_a_code(db: Database, 
     async with db.system() as s:
         methods = [e.details.get("method") for e in (await s.execute(
             select(AuditEvent).where(AuditEvent.action == "staff.login", AuditEvent.actor_id == str(user.id))
+            .order_by(AuditEvent.id)
         )).scalars()]  # fmt: skip
         stored = await s.scalar(select(StaffPasskey).where(StaffPasskey.id == added["id"]))
     assert methods[-1] == "passkey" and stored is not None and stored.sign_count == phone.counter
@@ -125,7 +126,8 @@ async def test_passkeys_that_must_not_sign_in(db: Database, settings: Settings,
     assert status == 404 and "use your code" in none_left["error"]
     async with db.system() as s:
         actions = list((await s.execute(select(AuditEvent.action).where(
-            AuditEvent.actor_id == str(user.id), AuditEvent.action.like("staff.passkey%")))).scalars())  # fmt: skip
+            AuditEvent.actor_id == str(user.id), AuditEvent.action.like("staff.passkey%")).order_by(AuditEvent.id)
+        )).scalars())  # fmt: skip
     assert actions == ["staff.passkey_added", "staff.passkey_removed"]
 
 
