@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
+from redis.asyncio import Redis
 
 from core.db.database import Database
 from core.db.migrate import upgrade
 from core.db.roles import APP_ROLE
 from core.redis_wire import RedisWire
 from core.settings import Settings, load_settings
+from tests.support.chromium import launched
 from tests.support.servers import create_database, drop_database, postgres_server_url, redis_server_url
 
 
@@ -50,6 +53,14 @@ def redis_url() -> str:
 
 
 @pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    """A plain redis-py client, for tests that look at what the hot paths' wire wrote."""
+    client: Redis = Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
 async def redis_wire(redis_url: str) -> AsyncIterator[RedisWire]:
     """The hot paths' pipelined Redis connection (core/redis_wire.py), one per test (one event loop each)."""
     wire = RedisWire.from_url(redis_url)
@@ -66,3 +77,10 @@ def settings(database_url: str, redis_url: str, tmp_path_factory: pytest.TempPat
         IBIMINA_DATA_DIR=str(tmp_path_factory.mktemp("data")),
         _env_file=None,
     )
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """Headless Chromium (tests/support/chromium.py); mark the test with BROWSER_TEST."""
+    async with launched() as b:
+        yield b

@@ -4,49 +4,24 @@ the keyboard and see the member's balance change; screenshots under test-output/
 from __future__ import annotations
 
 import io
-import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pyotp
 import pypdf
-import pytest
 
 from core.db.database import Database
 from core.identity.roles import StaffRole
 from core.payments.exception_queue import list_exceptions
 from core.payments.reconcile import reconcile_messages
 from tests.integration.admin_web.conftest import ClientFactory
+from tests.support.chromium import BROWSER_TEST, OUTPUT
 from tests.support.factories import STAFF_PASSWORD, make_group, make_member, make_organization, make_staff
 from tests.support.momo import mtn_received, store
 
-CHROMIUM = os.environ.get("IBIMINA_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-OUT = Path(__file__).resolve().parents[3] / "test-output" / "console"
+OUT = OUTPUT / "console"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        await b.close()
+pytestmark = BROWSER_TEST
 
 
 async def _sign_in(page: Any, base: str, email: str, secret: str) -> None:

@@ -4,37 +4,25 @@ add one on the security page, sign out, then sign in with the password and the p
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from core.audit.models import AuditEvent
 from core.db.database import Database
 from core.identity.roles import StaffRole
 from tests.integration.admin_web.conftest import ClientFactory
-from tests.integration.admin_web.test_console_browser import ARGS, CHROMIUM, OUT, _sign_in
+from tests.integration.admin_web.test_console_browser import OUT, _sign_in
+from tests.support.chromium import BROWSER_TEST
 from tests.support.factories import STAFF_PASSWORD, make_organization, make_staff
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow,
-              pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")]  # fmt: skip
+pytestmark = BROWSER_TEST
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        await b.close()
 
 
 async def test_add_a_passkey_then_sign_in_with_it(db: Database, console_client: ClientFactory, browser: Any) -> None:

@@ -3,37 +3,16 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 from aiohttp.test_utils import TestClient
 
 from core.db.database import Database
 from tests.integration.mobile.conftest import contribute, latest_code, make_saver
+from tests.support.chromium import BROWSER_TEST, OUTPUT
 
-CHROMIUM = os.environ.get("IBIMINA_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-OUT = Path(__file__).resolve().parents[3] / "test-output"
+OUT = OUTPUT
 NARROW = "document.documentElement.scrollWidth <= window.innerWidth"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[object]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        await b.close()
+pytestmark = BROWSER_TEST
 
 
 async def test_sign_in_see_balances_then_offline_with_a_stale_notice(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 
 import pytest
 from redis.asyncio import Redis
@@ -17,13 +17,6 @@ from core.redis_wire import RedisWire
 from dialogs.vocabulary import Inbound, Reply
 from ussd.engine import SLOW_NOTICE, UssdEngine, UssdHop
 from ussd.session import RedisSessionStore, UssdState
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client: Redis = Redis.from_url(redis_url)
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

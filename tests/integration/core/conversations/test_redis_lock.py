@@ -11,7 +11,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
@@ -19,13 +18,6 @@ from redis.asyncio import Redis
 from bot.conversation_locks import ConversationBusy, RedisConversationLocks
 from core.conversations.redis_lock import HOLD_SECONDS, LockKeeper, new_token
 from core.redis_wire import RedisWire
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client: Redis = Redis.from_url(redis_url)
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture
