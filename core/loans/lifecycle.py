@@ -27,6 +27,7 @@ TRANSITIONS: dict[S, frozenset[S]] = {
 OPEN = frozenset({S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.APPROVED})  # one at a time per member
 LIVE = frozenset({S.DISBURSED, S.ACTIVE})  # money is out
 REPAYABLE = frozenset({S.ACTIVE, S.WRITTEN_OFF})  # money still comes in (after a write-off: a recovery)
+OWED = LIVE | {S.WRITTEN_OFF}  # shown to the member with its payment code (a written-off loan while unpaid)
 
 
 def can_move(current: str, target: S) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 
 from core.db.coalesce import Coalescer
 from core.db.database import Database
-from core.loans.lifecycle import LIVE
+from core.loans.lifecycle import OWED
 from core.members.models import Frequency
 
 
@@ -44,13 +44,13 @@ class MemberOverview:
     groups: tuple[GroupOverview, ...]  # active memberships, by group code
     last_payment: tuple[int, datetime] | None  # latest money into any of the member's savings
     latest_application: ApplicationOverview | None
-    has_live_loans: bool  # disbursed, not closed: the caller reads their schedules (member_loans)
+    has_live_loans: bool  # loans the member owes (lifecycle.OWED): the caller reads their schedules (member_loans)
 
 
 # The function (migration 0014) reads each member in their SACCO's scope: one statement, one round trip, for
 # every overview the same event-loop tick asks for (core/db/coalesce.py).
 _OVERVIEW_MANY_SQL = "SELECT * FROM member_overview_many($1, $2, $3, $4, $5, $6)"
-_LIVE = sorted(str(s) for s in LIVE)
+_LIVE = sorted(str(s) for s in OWED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.ledger.chart import ensure_loan_accounts
 from core.ledger.statements import Statement, statement
-from core.loans.lifecycle import LIVE
+from core.loans.lifecycle import OWED
 from core.loans.models import LoanApplication, LoanInstalment
+from core.loans.models import LoanApplicationStatus as S
 from core.loans.repayment import instalments
 from core.loans.review import get_loan
 
@@ -74,11 +75,13 @@ async def loan_summary(session: AsyncSession, organization_id: int, loan_id: int
 
 
 async def member_loans(session: AsyncSession, organization_id: int, member_id: int) -> list[LoanSummary]:
-    """The member's disbursed, not yet closed loans (what the balance and loan-status replies show)."""
+    """The loans the member still owes (what the balance and loan-status replies show): disbursed and not yet
+    closed, or written off with something left, which they still repay by its code."""
     loans = (await session.execute(select(LoanApplication).where(
         LoanApplication.organization_id == organization_id, LoanApplication.member_id == member_id,
-        LoanApplication.status.in_([str(s) for s in LIVE])).order_by(LoanApplication.id))).scalars()
-    return [summarise(loan, await instalments(session, organization_id, loan.id)) for loan in loans]
+        LoanApplication.status.in_([str(s) for s in OWED])).order_by(LoanApplication.id))).scalars()
+    summaries = [summarise(loan, await instalments(session, organization_id, loan.id)) for loan in loans]
+    return [loan for loan in summaries if loan.status != S.WRITTEN_OFF or loan.outstanding > 0]
 
 
 async def loan_ledger_statement(

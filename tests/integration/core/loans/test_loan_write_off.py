@@ -21,7 +21,7 @@ from core.loans.errors import IllegalTransition, MakerCheckerViolation, NotEligi
 from core.loans.models import LoanApplication
 from core.loans.repayment import repay
 from core.loans.service import apply_for_loan, eligibility
-from core.loans.statement import loan_summary
+from core.loans.statement import loan_summary, member_loans
 from core.loans.writeoff import write_off
 from core.payments.reconcile import reconcile_messages
 from tests.integration.core.loans.conftest import DISBURSED_ON, Lending
@@ -127,3 +127,11 @@ async def test_a_loan_lost_for_90_days_is_written_off_and_later_money_is_a_recov
     assert (await balances(db, lending, loan_id))["income:recoveries"] - after["income:recoveries"] == 20_000
     async with db.tenant(org) as s:
         assert (await check_ledger(s, organization_id=org)).ok
+        (owed,) = await member_loans(s, org, lending.borrower.id)  # the member still sees it, and its code
+        assert owed.loan_id == loan_id and owed.outstanding == summary.outstanding - 20_000
+        await repay(s, organization_id=org, loan_id=loan_id, amount=owed.outstanding, idempotency_key="rest",
+                    actor=TEST, on=LOST_ON + timedelta(days=40))  # fmt: skip
+    async with db.tenant(org) as s:
+        assert await member_loans(s, org, lending.borrower.id) == []  # repaid in full: nothing owed to show
+        assert (await eligibility(s, org, lending.borrower.id)).written_off_reference is None
+        assert (await s.get(LoanApplication, loan_id)).status == "written_off"  # type: ignore[union-attr]
