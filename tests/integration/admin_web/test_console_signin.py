@@ -209,3 +209,13 @@ async def test_trusted_device_cookie_skips_the_code_next_time(
         allow_redirects=False,
     )
     assert third.headers["Location"] == "/console/mfa"
+
+
+async def test_sign_in_and_security_pages_speak_the_staff_members_language(db: Database,
+                                                                          console_client: ClientFactory) -> None:  # fmt: skip
+    client = await console_client()
+    assert "Injira muri konsole" in await (await client.get("/console/login?lang=rw")).text()
+    user, secret = await make_staff(db, await make_organization(db), role=StaffRole.MANAGER)
+    await sign_in(client, user.email, STAFF_PASSWORD, secret)
+    security = await (await client.get("/console/security?lang=fr")).text()
+    assert "La sécurité de votre compte" in security and "Appareils de confiance" in security and "sur 10 inutilisés" in security
