@@ -12,6 +12,7 @@ from aiohttp import web
 from core.crypto.pii import PiiCipher
 from core.db.database import Database
 from core.identity.keys import IdentityKeys
+from core.identity.passkeys import RelyingParty
 from core.identity.ratelimit import RateLimiter, make_rate_limiter
 from core.identity.staff_sessions import StaffSessionView
 from core.settings import Settings
@@ -26,12 +27,14 @@ class ConsoleDeps:
     limiter: RateLimiter
     keys: IdentityKeys
     pii: PiiCipher
+    rp: RelyingParty  # the console's origin, for passkeys
     submit: SubmitJob | None = None  # bot.jobs' dispatcher: a Celery worker, or this process without a broker
 
     @classmethod
     def build(cls, db: Database, settings: Settings, redis: Any | None = None,
               submit: SubmitJob | None = None) -> ConsoleDeps:  # fmt: skip
-        """Derive keys and ciphers from settings; the rate limiter uses Redis when there is one."""
+        """Derive keys, ciphers and the passkeys' relying party from settings; the rate limiter uses Redis when
+        there is one."""
         keys = IdentityKeys.from_settings(settings)
         return cls(
             db,
@@ -39,6 +42,7 @@ class ConsoleDeps:
             make_rate_limiter(db, redis, keys.rate_limit),
             keys,
             PiiCipher.from_settings(settings),
+            RelyingParty.from_settings(settings),
             submit,
         )
 

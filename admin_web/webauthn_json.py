@@ -8,9 +8,6 @@ from typing import Any
 
 from aiohttp import web
 
-from core.identity.passkeys import RelyingParty
-from core.settings import Settings
-
 
 async def credential_body(request: web.Request) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the request's JSON object, its `credential` object); a malformed body is a 400 with a reason."""
@@ -30,7 +27,3 @@ def options_response(options_json: str) -> web.Response:
 
 def error_response(message: str, status: int) -> web.Response:
     return web.json_response({"error": message}, status=status)
-
-
-def relying_party(settings: Settings) -> RelyingParty:
-    return RelyingParty.from_settings(settings)

@@ -10,7 +10,7 @@ from admin_web.context import deps
 from admin_web.qr import qr_svg
 from admin_web.render import render
 from admin_web.scoped import path_id
-from admin_web.webauthn_json import credential_body, error_response, options_response, relying_party
+from admin_web.webauthn_json import credential_body, error_response, options_response
 from core.errors import InvalidInput
 from core.identity.errors import InvalidSecondFactor
 from core.identity.passkeys import PasskeyRefused
@@ -119,7 +119,7 @@ async def passkey_creation_options(request: web.Request) -> web.StreamResponse:
     """What navigator.credentials.create() needs (static/passkeys.js)."""
     ctx = deps(request)
     try:
-        return options_response(await start_passkey(ctx.db, relying_party(ctx.settings), current_session(request)))
+        return options_response(await start_passkey(ctx.db, ctx.rp, current_session(request)))
     except InvalidInput as exc:
         return error_response(exc.message, 422)
 
@@ -130,7 +130,7 @@ async def add_passkey(request: web.Request) -> web.StreamResponse:
     ctx = deps(request)
     body, credential = await credential_body(request)
     try:
-        added = await finish_passkey(ctx.db, relying_party(ctx.settings), current_session(request),
+        added = await finish_passkey(ctx.db, ctx.rp, current_session(request),
                                      credential=credential, label=str(body.get("label") or ""),
                                      client=client_info(request))  # fmt: skip
     except PasskeyRefused as exc:

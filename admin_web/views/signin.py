@@ -19,7 +19,7 @@ from admin_web.context import SESSION, SESSION_TOKEN, deps
 from admin_web.csrf import login_form_token, set_login_cookie
 from admin_web.qr import qr_svg
 from admin_web.render import render
-from admin_web.webauthn_json import credential_body, error_response, options_response, relying_party
+from admin_web.webauthn_json import credential_body, error_response, options_response
 from core.identity.errors import AccountLocked, InvalidCredentials, InvalidSecondFactor, InvalidToken
 from core.identity.staff_auth import (
     begin_sign_in,
@@ -171,7 +171,7 @@ async def passkey_request_options(request: web.Request) -> web.StreamResponse:
     """What navigator.credentials.get() needs to sign this pending sign-in (static/passkeys.js)."""
     ctx = deps(request)
     try:
-        options = await passkey_options(ctx.db, ctx.keys, relying_party(ctx.settings), token=_pending(request))
+        options = await passkey_options(ctx.db, ctx.keys, ctx.rp, token=_pending(request))
     except InvalidToken as exc:
         return error_response(exc.message, 401)
     if options is None:
@@ -187,7 +187,7 @@ async def passkey_submit(request: web.Request) -> web.StreamResponse:
     body, credential = await credential_body(request)
     try:
         step = await complete_sign_in_with_passkey(
-            ctx.db, ctx.limiter, ctx.keys, relying_party(ctx.settings), token=token, credential=credential,
+            ctx.db, ctx.limiter, ctx.keys, ctx.rp, token=token, credential=credential,
             client=client_info(request), trust_this_device=body.get("trust_device") is True,
         )  # fmt: skip
     except InvalidSecondFactor:

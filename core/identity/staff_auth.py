@@ -136,6 +136,15 @@ async def begin_sign_in(
     return SignInStep(token, view)
 
 
+async def _pending_sign_in(session: AsyncSession, keys: IdentityKeys, token: str, now: datetime
+                           ) -> tuple[StaffSession, StaffUser]:  # fmt: skip
+    """The sign-in waiting for its second factor behind `token`, row-locked; InvalidToken when it is gone."""
+    found = await find_session(session, keys, token)
+    if found is None or not is_live(*found, now) or found[0].mfa_verified_at is not None:
+        raise InvalidToken("Your sign-in took too long. Sign in again.")
+    return found
+
+
 async def sign_in_enrolment(
     db: Database, keys: IdentityKeys, pii: PiiCipher, *, token: str, now: datetime | None = None
 ) -> totp.Enrolment | None:
@@ -145,10 +154,7 @@ async def sign_in_enrolment(
     """
     now = now or datetime.now(UTC)
     async with db.system() as session:
-        found = await find_session(session, keys, token)
-        if found is None or not is_live(*found, now) or found[0].mfa_verified_at is not None:
-            raise InvalidToken("Your sign-in took too long. Sign in again.")
-        user = found[1]
+        _, user = await _pending_sign_in(session, keys, token, now)
         if user.mfa_enrolled:
             return None
         if user.totp_pending_secret_encrypted is None:
@@ -188,10 +194,7 @@ async def passkey_options(db: Database, keys: IdentityKeys, rp: RelyingParty, *,
     """The options for the browser to sign this pending sign-in's challenge with one of the user's passkeys
     (JSON), or None when the user has none. Raises InvalidToken when the pending sign-in expired."""
     async with db.system() as session:
-        found = await find_session(session, keys, token)
-        if found is None or not is_live(*found, datetime.now(UTC)) or found[0].mfa_verified_at is not None:
-            raise InvalidToken("Your sign-in took too long. Sign in again.")
-        row, user = found
+        row, user = await _pending_sign_in(session, keys, token, datetime.now(UTC))
         return await authentication_options(session, rp, user, row) if user.mfa_enrolled else None
 
 
@@ -221,10 +224,7 @@ async def _complete(db: Database, limiter: RateLimiter, keys: IdentityKeys, *, t
     failure: DomainError | None = None
     result: SignInStep | None = None
     async with db.system() as session:
-        found = await find_session(session, keys, token)
-        if found is None or not is_live(*found, now) or found[0].mfa_verified_at is not None:
-            raise InvalidToken("Your sign-in took too long. Sign in again.")
-        pending_row, user = found
+        pending_row, user = await _pending_sign_in(session, keys, token, now)
         decision = await limiter.check(mfa_key(user.id), MFA_LIMIT)
         if not decision.allowed:
             pending_row.revoked_at = now

@@ -28,7 +28,7 @@ from core.identity.passkeys import (
     remove_passkey,
 )
 from core.identity.staff_auth import audit_staff
-from core.identity.staff_models import StaffSession
+from core.identity.staff_models import StaffPasskey, StaffSession
 from core.identity.staff_sessions import StaffSessionView, end_user_sessions
 from core.identity.trusted_devices import (
     TrustedDeviceView,
@@ -55,6 +55,10 @@ class PasskeyView:
     created_at: datetime
     last_used_at: datetime | None
 
+    @classmethod
+    def of(cls, passkey: StaffPasskey) -> PasskeyView:
+        return cls(passkey.id, passkey.label, passkey.created_at, passkey.last_used_at)
+
 
 @asynccontextmanager
 async def _own(db: Database, me: StaffSessionView) -> AsyncIterator[tuple[AsyncSession, StaffUser]]:
@@ -75,8 +79,7 @@ async def security_overview(db: Database, pii: PiiCipher, me: StaffSessionView) 
             backup_codes_left=await backup_codes.remaining_backup_codes(session, user.id),
             devices=tuple(await list_trusted_devices(session, user.id, now=now)),
             pending=totp.pending_enrolment(user, pii),
-            passkeys=tuple(PasskeyView(p.id, p.label, p.created_at, p.last_used_at)
-                           for p in await active_passkeys(session, user.id)),  # fmt: skip
+            passkeys=tuple(PasskeyView.of(p) for p in await active_passkeys(session, user.id)),
         )
 
 
@@ -158,7 +161,7 @@ async def finish_passkey(db: Database, rp: RelyingParty, me: StaffSessionView, *
     async with _own(db, me) as (session, user):
         passkey = await add_passkey(session, rp, user, await _own_row(session, me), credential, label)
         await audit_staff(session, user, "staff.passkey_added", client, passkey_id=passkey.id, label=passkey.label)
-        return PasskeyView(passkey.id, passkey.label, passkey.created_at, passkey.last_used_at)
+        return PasskeyView.of(passkey)
 
 
 async def forget_passkey(db: Database, me: StaffSessionView, *, passkey_id: int, client: ClientInfo) -> None:
