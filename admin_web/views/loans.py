@@ -3,7 +3,9 @@ disburse, the schedule with repayments, and writing a lost loan off; all through
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from aiohttp import web
 
@@ -73,60 +75,37 @@ async def detail(request: web.Request) -> web.StreamResponse:
     )
 
 
+async def _act(request: web.Request, service: Callable[..., Awaitable[object]], **fields: object) -> NoReturn:
+    """Run a core.loans staff service on the path's loan in the acting organization, then back to its page."""
+    org, loan_id = organization_id(request), path_id(request, "loan_id")
+    async with console_db(request) as session:
+        await service(session, principal=current_staff(request), organization_id=org, loan_id=loan_id, **fields)
+    raise web.HTTPSeeOther(f"/console/loans/{loan_id}")
+
+
 @routes.post("/loans/{loan_id}/approve")
 @require(Permission.LOANS_APPROVE)
 async def approve_loan(request: web.Request) -> web.StreamResponse:
-    org, loan_id = organization_id(request), path_id(request, "loan_id")
-    form = await request.post()
-    async with console_db(request) as session:
-        await approve(
-            session,
-            principal=current_staff(request),
-            organization_id=org,
-            loan_id=loan_id,
-            note=str(form.get("note", "")),
-        )
-    raise web.HTTPSeeOther(f"/console/loans/{loan_id}")
+    await _act(request, approve, note=str((await request.post()).get("note", "")))
 
 
 @routes.post("/loans/{loan_id}/reject")
 @require(Permission.LOANS_APPROVE)
 async def reject_loan(request: web.Request) -> web.StreamResponse:
-    org, loan_id = organization_id(request), path_id(request, "loan_id")
-    form = await request.post()
-    async with console_db(request) as session:
-        await reject(
-            session,
-            principal=current_staff(request),
-            organization_id=org,
-            loan_id=loan_id,
-            reason=str(form.get("reason", "")),
-        )
-    raise web.HTTPSeeOther(f"/console/loans/{loan_id}")
+    await _act(request, reject, reason=str((await request.post()).get("reason", "")))
 
 
 @routes.post("/loans/{loan_id}/disburse")
 @require(Permission.LOANS_DISBURSE)
 async def disburse_loan(request: web.Request) -> web.StreamResponse:
-    org, loan_id = organization_id(request), path_id(request, "loan_id")
-    form = await request.post()
     try:
-        method = PayoutMethod(str(form.get("method", "mtn")))
+        method = PayoutMethod(str((await request.post()).get("method", "mtn")))
     except ValueError:
         raise InvalidInput("choose cash, MTN or Airtel") from None
-    async with console_db(request) as session:
-        await disburse(
-            session, principal=current_staff(request), organization_id=org, loan_id=loan_id, method=method
-        )
-    raise web.HTTPSeeOther(f"/console/loans/{loan_id}")
+    await _act(request, disburse, method=method)
 
 
 @routes.post("/loans/{loan_id}/write-off")
 @require(Permission.LOANS_APPROVE)
 async def write_off_loan(request: web.Request) -> web.StreamResponse:
-    org, loan_id = organization_id(request), path_id(request, "loan_id")
-    form = await request.post()
-    async with console_db(request) as session:
-        await write_off(session, principal=current_staff(request), organization_id=org, loan_id=loan_id,
-                        reason=str(form.get("reason", "")))  # fmt: skip
-    raise web.HTTPSeeOther(f"/console/loans/{loan_id}")
+    await _act(request, write_off, reason=str((await request.post()).get("reason", "")))

@@ -157,16 +157,18 @@ async def repay(
                                           group_id=loan.group_id, currency=cur)
     source = source_account_id or await system_account_id(session, organization_id, SystemAccount.MTN_CLEARING)
     legs = [PostingSpec.debit(source, Money(amount, cur))]
-    if recovering and (recovered := amount - plan.overpayment):
-        recoveries = await system_account_id(session, organization_id, SystemAccount.RECOVERIES)
-        legs.append(PostingSpec.credit(recoveries, Money(recovered, cur)))
-    for part, account in () if recovering else (
-        ("penalty", accounts.interest_id),
-        ("interest", await system_account_id(session, organization_id, SystemAccount.INTEREST_INCOME)),
-        ("principal", accounts.principal_id),
-    ):
-        if value := plan.component(part):
-            legs.append(PostingSpec.credit(account, Money(value, cur)))
+    if recovering:  # the receivables were written off: everything owed that comes in is a recovery
+        if recovered := amount - plan.overpayment:
+            recoveries = await system_account_id(session, organization_id, SystemAccount.RECOVERIES)
+            legs.append(PostingSpec.credit(recoveries, Money(recovered, cur)))
+    else:
+        for part, account in (
+            ("penalty", accounts.interest_id),
+            ("interest", await system_account_id(session, organization_id, SystemAccount.INTEREST_INCOME)),
+            ("principal", accounts.principal_id),
+        ):
+            if value := plan.component(part):
+                legs.append(PostingSpec.credit(account, Money(value, cur)))
     if plan.overpayment:
         savings = (await ensure_member_savings_account(session, organization_id, loan.member_id, loan.group_id)
                    if loan.group_id is not None
