@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
 from aiohttp import web
 
 from admin_web.auth import current_staff
@@ -36,3 +39,8 @@ def optional_int(value: object, what: str) -> int | None:
 def request_id(request: web.Request) -> str | None:
     rid = request.get("request_id")
     return rid if isinstance(rid, str) else None
+
+
+def kept_query(query: Mapping[str, str], *, drop: tuple[str, ...]) -> str:
+    """The page's filters for its own links ("Older"), encoded (a phone's + must not become a space)."""
+    return urlencode({k: v for k, v in query.items() if k not in drop and v})

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from admin_web.auth import console_db, require
 from admin_web.render import render
-from admin_web.scoped import optional_int, organization_id
+from admin_web.scoped import kept_query, optional_int, organization_id
 from core.audit.service import verify_chain
 from core.errors import InvalidInput
 from core.identity.permissions import Permission
@@ -42,5 +42,5 @@ async def audit(request: web.Request) -> web.StreamResponse:
             session, organization_id(request), f, before_id=optional_int(q.get("before"), "before")
         )
         chain = await verify_chain(session) if q.get("verify") else None
-    kept = "&".join(f"{k}={v}" for k, v in q.items() if k not in ("before", "verify") and v)
+    kept = kept_query(q, drop=("before", "verify"))
     return render(request, "audit.html", {"page": page, "f": f, "chain": chain, "kept": kept})

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from admin_web.auth import console_db, current_staff, require
 from admin_web.render import render
-from admin_web.scoped import optional_int, organization_id, path_id, request_id
+from admin_web.scoped import kept_query, optional_int, organization_id, path_id, request_id
 from core.identity.permissions import Permission, allowed
 from core.messaging.delivery_log import (
     CHANNELS,
@@ -39,7 +39,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
     async with console_db(request) as session:
         page = await delivery_page(session, org, f, before_id=optional_int(q.get("before"), "before"))
         counts = await status_counts(session, org)
-    kept = "&".join(f"{k}={v}" for k, v in q.items() if k not in ("before", "resent") and v)
+    kept = kept_query(q, drop=("before", "resent"))
     return render(request, "messages.html", {
         "page": page, "f": f, "counts": counts, "kept": kept, "carries_code": carries_code,
         "statuses": STATUSES, "channels": CHANNELS, "sources": SOURCES,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from core.audit.models import AuditEvent
 from core.db.database import Database
 from core.identity.roles import StaffRole
+from core.messaging.delivery_log import PAGE
 from core.messaging.models import OutboxMessage
 from tests.integration.admin_web.conftest import ClientFactory
 from tests.support.console import page_csrf, sign_in
@@ -126,3 +127,22 @@ async def test_a_code_is_not_sent_again_and_an_auditor_only_reads(db: Database,
         count = len(list((await s.execute(select(OutboxMessage.id).where(
             OutboxMessage.recipient.in_([code["phone"], failed["phone"]])))).scalars()))  # fmt: skip
     assert count == 2  # nothing was queued
+
+
+async def test_older_messages_keep_the_filters(db: Database, console_client: ClientFactory) -> None:
+    org = await make_organization(db)
+    first = await plant_message(db, org, text="The oldest one.", status="delivered", error=None)
+    async with db.system() as s:
+        s.add_all(OutboxMessage(organization_id=org.id, member_id=first["member_id"], channel="whatsapp",
+                                recipient=first["phone"], batch=f"b{i}", position=0, source="reply", text=f"n{i}",
+                                choices=[], payload={}, status="delivered", provider_message_ids=[], attempts=1)
+                  for i in range(PAGE))  # fmt: skip
+    agent, secret = await make_staff(db, org, role=StaffRole.SUPPORT_AGENT)
+    client = await console_client()
+    await sign_in(client, agent.email, STAFF_PASSWORD, secret)
+    as_linked = str(first["phone"]).replace("+", "%2B")  # as the member page links it
+    page = await (await client.get(f"/console/messages?recipient={as_linked}")).text()
+    assert "The oldest one." not in page
+    older = re.search(r'href="(/console/messages\?[^"]*before=\d+)"', page)
+    assert older and f"recipient={as_linked}" in older.group(1)  # the phone's + survives the link
+    assert "The oldest one." in await (await client.get(older.group(1).replace("&amp;", "&"))).text()
