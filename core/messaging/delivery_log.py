@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.service import Actor, record
 from core.errors import Conflict, InvalidInput, NotFound
 from core.messaging.models import OutboxMessage
-from core.messaging.outbox import NOTIFY_CHANNEL, new_batch
+from core.messaging.outbox import new_batch, notify_queued
 from core.messaging.status import DeliveryStatus
 
 PAGE = 50
@@ -105,7 +105,7 @@ async def send_again(session: AsyncSession, organization_id: int, message_id: in
     )  # fmt: skip
     session.add(copy)
     await session.flush()
-    await session.execute(text("SELECT pg_notify(:channel, :batch)"), {"channel": NOTIFY_CHANNEL, "batch": copy.batch})
+    await notify_queued(session, copy.batch)
     await record(
         session, organization_id=organization_id, actor=actor, action="message.sent_again",
         object_type="outbox_message", object_id=copy.id,

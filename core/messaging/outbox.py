@@ -150,10 +150,13 @@ async def enqueue_replies(
     if not ids:
         return []
     if not dispatched:
-        await session.execute(
-            text("SELECT pg_notify(:channel, :batch)"), {"channel": NOTIFY_CHANNEL, "batch": batch}
-        )
+        await notify_queued(session, batch)
     return ids
+
+
+async def notify_queued(session: AsyncSession, batch: str) -> None:
+    """Wake the outbox relay for a queued batch once the caller's transaction commits (NOTIFY is transactional)."""
+    await session.execute(text("SELECT pg_notify(:channel, :batch)"), {"channel": NOTIFY_CHANNEL, "batch": batch})
 
 
 async def lock_for_delivery(session: AsyncSession, ids: Sequence[int]) -> list[OutboxMessage]:
